@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+import { Reframer } from "./framer.js";
+
+const ramp = (from: number, n: number) => Int16Array.from({ length: n }, (_, i) => from + i);
+
+describe("Reframer", () => {
+  it("cuts input of any size into fixed frames, in order", () => {
+    const r = Reframer.int16(4);
+    expect(r.push(ramp(0, 3))).toEqual([]);
+    expect(r.buffered).toBe(3);
+    const frames = r.push(ramp(3, 10)); // 13 samples total → 3 frames, 1 left
+    expect(frames.map((f) => [...f])).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9, 10, 11],
+    ]);
+    expect(r.buffered).toBe(1);
+    expect([...(r.flush() ?? [])]).toEqual([12]);
+    expect(r.flush()).toBeNull();
+    expect(r.buffered).toBe(0);
+  });
+
+  it("returns copies that later pushes and input mutations do not touch", () => {
+    const r = new Reframer<Float32Array>(2, "float32");
+    const input = Float32Array.from([1, 2, 3]);
+    const [first] = r.push(input);
+    input.fill(9);
+    const [second] = r.push(Float32Array.from([4]));
+    expect([...first!]).toEqual([1, 2]);
+    expect([...second!]).toEqual([3, 4]);
+    r.push(Float32Array.from([5, 6, 7]));
+    expect([...second!]).toEqual([3, 4]);
+    expect(first!.buffer).not.toBe(input.buffer);
+  });
+
+  it("flush pads with zeros on request, and clear drops the buffer", () => {
+    const r = Reframer.int16(5);
+    r.push(ramp(1, 7));
+    const padded = r.flush(true)!;
+    expect([...padded]).toEqual([6, 7, 0, 0, 0]);
+    r.push(ramp(1, 9));
+    r.flush(); // reuse must not leak stale samples into a padded flush
+    r.push(ramp(100, 1));
+    expect([...r.flush(true)!]).toEqual([100, 0, 0, 0, 0]);
+    r.push(ramp(1, 3));
+    r.clear();
+    expect(r.buffered).toBe(0);
+    expect(r.flush(true)).toBeNull();
+    expect(r.push(ramp(1, 5)).length).toBe(1);
+  });
+
+  it("handles empty pushes and exact multiples", () => {
+    const r = Reframer.float32(3);
+    expect(r.push(new Float32Array(0))).toEqual([]);
+    expect(r.push(new Float32Array(6)).length).toBe(2);
+    expect(r.buffered).toBe(0);
+  });
+
+  it("is linear-time for many tiny pushes", () => {
+    const r = Reframer.int16(960);
+    let frames = 0;
+    const one = new Int16Array(1);
+    const t0 = performance.now();
+    for (let i = 0; i < 960 * 500; i++) frames += r.push(one).length;
+    expect(frames).toBe(500);
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
+
+  it("validates its arguments", () => {
+    expect(() => Reframer.int16(0)).toThrow(RangeError);
+    expect(() => Reframer.int16(1.5)).toThrow(RangeError);
+    expect(() => new Reframer(4, "int8" as unknown as "int16")).toThrow(TypeError);
+    const r = Reframer.int16(4);
+    expect(() => r.push(new Float32Array(4) as unknown as Int16Array)).toThrow(TypeError);
+  });
+});
