@@ -1,0 +1,399 @@
+import { audioToInt16 } from "../audio/convert.js";
+import type { AudioChunk } from "../audio/types.js";
+import { getLogger } from "../logger.js";
+import type { PauseDetectionModel } from "../vad/types.js";
+import { type EmitType, splitEmitValue } from "./emit.js";
+import { WebRTCData } from "./outputs.js";
+import {
+  type AlgoOptions,
+  DEFAULT_ALGO_OPTIONS,
+  type ReplyFnType,
+  type ReplyIterable,
+  type ReplyOnPauseOptions,
+  type StartupFnType,
+} from "./replyOnPauseTypes.js";
+import { AsyncStreamHandler } from "./StreamHandler.js";
+
+const log = getLogger("reply-on-pause");
+
+type AnyIterator = Iterator<EmitType> | AsyncIterator<EmitType>;
+
+/**
+ * Per-turn state of {@link ReplyOnPause} (FastRTC's `AppState`). Exposed for subclasses that
+ * override `determinePause`.
+ */
+export class ReplyOnPauseState {
+  /** Chunks of the current utterance (from speech onset), or `null` before onset. */
+  stream: Int16Array[] | null = null;
+  /** Samples in `stream`. */
+  streamLength = 0;
+  /** Rate of the audio in this state; `0` until the first frame. */
+  samplingRate = 0;
+  /** The last VAD decision found a pause. */
+  pauseDetected = false;
+  /** Speech onset was seen in this turn. */
+  startedTalking = false;
+  /** A reply is being produced. */
+  responding = false;
+  /** Frames not yet analysed. */
+  buffer: Int16Array[] = [];
+  /** Samples in `buffer`. */
+  bufferLength = 0;
+  /** The current reply yielded audio. */
+  respondedAudio = false;
+  /** Recent audio from before speech onset (for the pre-roll). */
+  preRoll: Int16Array | null = null;
+
+  /** Appends `samples` to the utterance. */
+  appendToStream(samples: Int16Array): void {
+    if (this.stream === null) this.stream = [];
+    this.stream.push(samples);
+    this.streamLength += samples.length;
+  }
+
+  /** Takes the pending buffer as one array and empties it. */
+  takeBuffer(): Int16Array {
+    const out = concat(this.buffer, this.bufferLength);
+    this.buffer = [];
+    this.bufferLength = 0;
+    return out;
+  }
+}
+
+function concat(parts: Int16Array[], total: number): Int16Array {
+  if (parts.length === 1 && parts[0]?.length === total) return parts[0];
+  const out = new Int16Array(total);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+function deferred(): { promise: Promise<null>; resolve: (v: null) => void } {
+  let resolve: (v: null) => void = () => {};
+  const promise = new Promise<null>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+function toIterator(value: ReplyIterable, what: string): AnyIterator {
+  if (value !== null && typeof value === "object") {
+    const v = value as Partial<Iterable<EmitType> & AsyncIterable<EmitType>>;
+    const asyncIt = v[Symbol.asyncIterator];
+    if (typeof asyncIt === "function") return asyncIt.call(v);
+    const syncIt = v[Symbol.iterator];
+    if (typeof syncIt === "function") return syncIt.call(v);
+  }
+  throw new TypeError(
+    `${what} must return an iterable or async iterable (write it as function* or async function*), got ${
+      value === null ? "null" : typeof value
+    }`,
+  );
+}
+
+function resolveAlgoOptions(partial: Partial<AlgoOptions> | undefined): AlgoOptions {
+  const o = { ...DEFAULT_ALGO_OPTIONS, ...(partial ?? {}) };
+  for (const key of Object.keys(DEFAULT_ALGO_OPTIONS) as (keyof AlgoOptions)[]) {
+    const v = o[key];
+    if (typeof v !== "number" || Number.isNaN(v)) {
+      throw new TypeError(`algoOptions.${key} must be a number, got ${String(v)}`);
+    }
+  }
+  if (!(o.audioChunkDuration > 0 && Number.isFinite(o.audioChunkDuration))) {
+    throw new RangeError(`algoOptions.audioChunkDuration must be > 0, got ${o.audioChunkDuration}`);
+  }
+  if (o.startedTalkingThreshold < 0 || o.speechThreshold < 0 || o.preRollS < 0) {
+    throw new RangeError("algoOptions thresholds and preRollS must be >= 0");
+  }
+  if (!(o.maxContinuousSpeechS > 0)) {
+    throw new RangeError(
+      `algoOptions.maxContinuousSpeechS must be > 0, got ${o.maxContinuousSpeechS}`,
+    );
+  }
+  return o;
+}
+
+/**
+ * Turn taking by voice activity (FastRTC's `ReplyOnPause`): collects the user's speech, and when
+ * they pause calls `fn` with the utterance and plays what it yields.
+ *
+ * The algorithm is FastRTC's (spec §7): every `audioChunkDuration` seconds of input the VAD
+ * measures speech; a chunk with more than `startedTalkingThreshold` s of speech starts a turn
+ * (`log started_talking`), the first chunk after that with less than `speechThreshold` s ends it
+ * (`log pause_detected`, then `fn`). With `canInterrupt`, a new turn's pause stops the running
+ * reply and drops its queued audio.
+ *
+ * Differences from FastRTC (bug fixes): an exception in `fn` is reported to the client and the
+ * next turn is answered; the max-duration trigger does not append a chunk twice; `startupFn` may
+ * be sync or async independently of `fn`; items a reply yields after it was interrupted are
+ * dropped.
+ *
+ * @example
+ * ```ts
+ * async function* echo(audio: AudioChunk) {
+ *   yield audio;
+ * }
+ * const handler = new ReplyOnPause(echo, { canInterrupt: true, algoOptions: { speechThreshold: 0.1 } });
+ * ```
+ */
+export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
+  /** The reply function. */
+  readonly fn: ReplyFnType;
+  /** The startup function, or `null`. */
+  readonly startupFn: StartupFnType | null;
+  /** Resolved turn-taking parameters. */
+  readonly algoOptions: Readonly<AlgoOptions>;
+  /** Passed to `model.vad()`. */
+  readonly modelOptions: ModelOptions | undefined;
+  /** See {@link ReplyOnPauseOptions.canInterrupt}. */
+  readonly canInterrupt: boolean;
+  /** See {@link ReplyOnPauseOptions.needsArgs}. */
+  needsArgs: boolean;
+  readonly #options: ReplyOnPauseOptions<ModelOptions>;
+  #model: PauseDetectionModel<ModelOptions> | null;
+  /** Per-turn state; replaced when a reply starts and on `reset()`. */
+  protected state = new ReplyOnPauseState();
+  #event = false;
+  #generator: AnyIterator | null = null;
+  /** Resolves (with null) when the running reply is interrupted. */
+  #interrupted = deferred();
+
+  /**
+   * @param fn - reply function: `(audio, ...inputs) => generator`.
+   * @param options - see {@link ReplyOnPauseOptions}; every field optional.
+   */
+  constructor(fn: ReplyFnType, options: ReplyOnPauseOptions<ModelOptions> = {}) {
+    super(options);
+    if (typeof fn !== "function") throw new TypeError("ReplyOnPause needs a reply function");
+    const startupFn = options.startupFn ?? null;
+    if (startupFn !== null && typeof startupFn !== "function") {
+      throw new TypeError("startupFn must be a function");
+    }
+    const model = options.model ?? null;
+    if (model !== null && (typeof model.vad !== "function" || typeof model.warmup !== "function")) {
+      throw new TypeError("model must implement vad() and warmup()");
+    }
+    this.fn = fn;
+    this.startupFn = startupFn;
+    this.algoOptions = Object.freeze(resolveAlgoOptions(options.algoOptions));
+    this.modelOptions = options.modelOptions;
+    this.canInterrupt = options.canInterrupt ?? true;
+    this.needsArgs = options.needsArgs ?? false;
+    this.#model = model;
+    this.#options = options;
+  }
+
+  /** The VAD model (Silero v4 unless one was given), loading it on first use. */
+  async getModel(): Promise<PauseDetectionModel<ModelOptions>> {
+    if (!this.#model) {
+      const { getSileroModel } = await import("../vad/silero.js");
+      this.#model = getSileroModel() as unknown as PauseDetectionModel<ModelOptions>;
+    }
+    return this.#model;
+  }
+
+  /** Loads and warms up the model so the first turn is not slow. */
+  async warmup(): Promise<void> {
+    await (await this.getModel()).warmup();
+  }
+
+  override copy(): ReplyOnPause<ModelOptions> {
+    return new ReplyOnPause<ModelOptions>(this.fn, {
+      ...this.#options,
+      model: this.#model,
+      needsArgs: this.needsArgs,
+    });
+  }
+
+  override async startUp(): Promise<void> {
+    if (!this.startupFn) return;
+    let args: unknown[] = [];
+    if (this.needsArgs) {
+      await this.waitForArgs();
+      args = this.latestArgs.slice(1);
+    }
+    this.#generator = toIterator(this.startupFn(...args), "startupFn");
+    this.#event = true;
+    this.wake();
+  }
+
+  override async receive(frame: AudioChunk): Promise<void> {
+    const state = this.state;
+    if (state.responding && !this.canInterrupt) return;
+    const [rate, raw] = frame;
+    const samples = raw instanceof Int16Array ? raw : audioToInt16(raw);
+    if (state.samplingRate === 0) state.samplingRate = rate;
+    state.buffer.push(samples);
+    state.bufferLength += samples.length;
+    const pause = await this.determinePause(state);
+    state.pauseDetected = pause;
+    if (!pause) return;
+    let interrupted: AnyIterator | null = null;
+    if (this.canInterrupt && state.responding && this.#generator) {
+      interrupted = this.#generator;
+      this.#generator = null;
+      this.#interrupted.resolve(null);
+      this.#interrupted = deferred();
+    }
+    // Drop queued audio before the next reply can start producing.
+    if (this.canInterrupt) this.clearQueue();
+    this.#event = true;
+    this.wake();
+    if (interrupted) await this.#closeIterator(interrupted);
+  }
+
+  /**
+   * Decides, from the audio buffered in `state`, whether the user paused (FastRTC's
+   * `determine_pause`). Override to change turn detection.
+   */
+  protected async determinePause(state: ReplyOnPauseState): Promise<boolean> {
+    const rate = state.samplingRate;
+    if (state.bufferLength / rate < this.algoOptions.audioChunkDuration) return false;
+    const chunk = state.takeBuffer();
+    const speech = await this.measureSpeech([rate, chunk]);
+    if (speech > this.algoOptions.startedTalkingThreshold && !state.startedTalking) {
+      state.startedTalking = true;
+      if (state.preRoll) state.appendToStream(state.preRoll);
+      state.preRoll = null;
+      await this.sendLog("started_talking");
+    }
+    if (!state.startedTalking) {
+      const keep = Math.round(this.algoOptions.preRollS * rate);
+      if (keep > 0) state.preRoll = chunk.length > keep ? chunk.slice(chunk.length - keep) : chunk;
+    } else {
+      state.appendToStream(chunk);
+      if (state.streamLength / rate >= this.algoOptions.maxContinuousSpeechS) return true;
+    }
+    return speech < this.algoOptions.speechThreshold && state.startedTalking;
+  }
+
+  /** Seconds of speech in `audio` by the model; a failing model counts as speech (Infinity). */
+  protected async measureSpeech(audio: AudioChunk): Promise<number> {
+    try {
+      const model = await this.getModel();
+      const [speech] = await model.vad(audio, this.modelOptions);
+      return typeof speech === "number" && !Number.isNaN(speech)
+        ? speech
+        : Number.POSITIVE_INFINITY;
+    } catch (err) {
+      log.warn("VAD failed; treating the chunk as speech", { err });
+      return Number.POSITIVE_INFINITY;
+    }
+  }
+
+  /** Sends `{"type":"log","data": event}`. */
+  protected async sendLog(event: string): Promise<void> {
+    await this.sendMessage({ type: "log", data: event });
+  }
+
+  override async emit(): Promise<EmitType> {
+    if (!this.#event) return null;
+    if (!this.#generator) await this.#startReply();
+    const gen = this.#generator;
+    if (!gen) return null;
+    this.state.responding = true;
+    let result: IteratorResult<EmitType> | null;
+    try {
+      // An interruption must not wait for a reply stuck in a slow await (an LLM call): race it.
+      const next = Promise.resolve(gen.next());
+      next.catch(() => {});
+      result = await Promise.race([next, this.#interrupted.promise]);
+    } catch (err) {
+      if (this.#generator === gen) this.reset();
+      throw err;
+    }
+    if (result === null || this.#generator !== gen) {
+      // Interrupted while this item was being produced: it belongs to a dropped reply.
+      return null;
+    }
+    if (result.done) {
+      if (!this.state.respondedAudio) await this.sendLog("response_starting");
+      this.reset();
+      return null;
+    }
+    let hasAudio = false;
+    try {
+      hasAudio = splitEmitValue(result.value).audio !== null;
+    } catch {
+      // Malformed: the session reports it when it processes the value.
+    }
+    if (hasAudio) {
+      await this.sendLog("response_starting");
+      this.state.respondedAudio = true;
+    }
+    return result.value;
+  }
+
+  async #startReply(): Promise<void> {
+    await this.sendLog("pause_detected");
+    if (this.needsArgs && !this.phoneMode) {
+      await this.waitForArgs();
+    } else {
+      this.latestArgs = [null];
+      this.markArgsSet();
+    }
+    const state = this.state;
+    const audio = concat(state.stream ?? [], state.streamLength);
+    const chunk: AudioChunk = [state.samplingRate || this.inputSampleRate, audio];
+    const args = [...this.latestArgs];
+    const first = args[0];
+    if (first instanceof WebRTCData) first.audio = chunk;
+    else args[0] = chunk;
+    this.latestArgs = args;
+    this.state = new ReplyOnPauseState();
+    try {
+      this.#generator = toIterator(
+        this.fn(...(args as [AudioChunk, ...unknown[]])),
+        "The reply function",
+      );
+    } catch (err) {
+      this.reset();
+      throw err;
+    }
+  }
+
+  async #closeIterator(gen: AnyIterator): Promise<void> {
+    try {
+      const closing = gen.return?.();
+      if (closing instanceof Promise) {
+        const ac = new AbortController();
+        const timeout = this.clock.sleep(1000, ac.signal).catch(() => {});
+        await Promise.race([closing.catch(() => {}), timeout]);
+        ac.abort();
+      }
+    } catch (err) {
+      log.debug("closing an interrupted reply failed", { err });
+    }
+  }
+
+  /**
+   * Starts a reply now with whatever audio has been collected (possibly none), as if the user had
+   * paused. Apps call it through `stream.handlers.get(id)`.
+   *
+   * @example
+   * ```ts
+   * (stream.handlers.get(id) as ReplyOnPause).triggerResponse();
+   * ```
+   */
+  triggerResponse(): void {
+    this.#event = true;
+    if (this.state.stream === null) this.state.stream = [];
+    this.wake();
+  }
+
+  /** Forgets the current turn and reply; inputs will be asked for again. */
+  override reset(): void {
+    super.reset();
+    this.#generator = null;
+    this.#event = false;
+    this.state = new ReplyOnPauseState();
+  }
+
+  /** True while a reply is pending or running. */
+  get replying(): boolean {
+    return this.#event;
+  }
+}

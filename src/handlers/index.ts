@@ -1,0 +1,18 @@
+export type { Context, MessageChannel } from "./context.js";
+export { getCurrentContext } from "./context.js";
+export type { EmitType, SplitEmit } from "./emit.js";
+export { splitEmitValue } from "./emit.js";
+export { Warning, WebRTCError, warning } from "./errors.js";
+export { AdditionalOutputs, CloseStream, WebRTCData } from "./outputs.js";
+export { ReplyOnPause, ReplyOnPauseState } from "./ReplyOnPause.js";
+export type {
+  AlgoOptions,
+  ReplyFnType,
+  ReplyIterable,
+  ReplyOnPauseOptions,
+  StartupFnType,
+} from "./replyOnPauseTypes.js";
+export { DEFAULT_ALGO_OPTIONS } from "./replyOnPauseTypes.js";
+export { AsyncStreamHandler, StreamHandler, StreamHandlerBase } from "./StreamHandler.js";
+export type { StreamHandlerOptions } from "./streamHandlerTypes.js";
+export { waitForItem } from "./waitForItem.js";

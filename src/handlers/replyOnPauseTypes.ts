@@ -1,0 +1,67 @@
+import type { AudioChunk } from "../audio/types.js";
+import type { PauseDetectionModel } from "../vad/types.js";
+import type { EmitType } from "./emit.js";
+import type { StreamHandlerOptions } from "./streamHandlerTypes.js";
+
+/** Anything a reply function may return: a (sync or async) generator or any (async) iterable. */
+export type ReplyIterable = Iterable<EmitType> | AsyncIterable<EmitType>;
+
+/**
+ * A reply function: called with the turn's audio (`[inputSampleRate, Int16Array]`) and, when
+ * `needsArgs` is set, the client's inputs; yields audio and outputs.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: extra inputs are whatever the app sends.
+export type ReplyFnType = (audio: AudioChunk, ...args: any[]) => ReplyIterable;
+
+/** A startup function: called once per connection (with the inputs when `needsArgs`). */
+// biome-ignore lint/suspicious/noExplicitAny: extra inputs are whatever the app sends.
+export type StartupFnType = (...args: any[]) => ReplyIterable;
+
+/** Turn-taking parameters (FastRTC's `AlgoOptions`). */
+export interface AlgoOptions {
+  /** Seconds of audio per VAD decision. Default `0.6`. */
+  audioChunkDuration: number;
+  /** Seconds of speech in one chunk that mark the start of a turn. Default `0.2`. */
+  startedTalkingThreshold: number;
+  /** Below this many seconds of speech in a chunk, the turn has ended. Default `0.1`. */
+  speechThreshold: number;
+  /** A turn this long (seconds) is answered even without a pause. Default `Infinity`. */
+  maxContinuousSpeechS: number;
+  /**
+   * Seconds of audio from before the chunk where speech was detected that are kept at the start
+   * of the turn. FastRTC keeps none (`0`), which clips up to ~0.25 s of the first word when
+   * speech starts late in a chunk. At most one chunk is kept. Default `0.4` (fastrtc-ts).
+   */
+  preRollS: number;
+}
+
+/** FastRTC's defaults 0.6 / 0.2 / 0.1 / Infinity, plus our `preRollS` of 0.4. */
+export const DEFAULT_ALGO_OPTIONS: Readonly<AlgoOptions> = Object.freeze({
+  audioChunkDuration: 0.6,
+  startedTalkingThreshold: 0.2,
+  speechThreshold: 0.1,
+  maxContinuousSpeechS: Number.POSITIVE_INFINITY,
+  preRollS: 0.4,
+});
+
+/** Options of `ReplyOnPause`. */
+export interface ReplyOnPauseOptions<ModelOptions = unknown> extends StreamHandlerOptions {
+  /** Generator run once when a connection starts (a greeting). Default: none. */
+  startupFn?: StartupFnType | null;
+  /** Turn-taking parameters; missing fields take {@link DEFAULT_ALGO_OPTIONS}. */
+  algoOptions?: Partial<AlgoOptions>;
+  /** Passed unchanged to `model.vad()` (Silero: `Partial<SileroVadOptions>`). Default: none. */
+  modelOptions?: ModelOptions;
+  /**
+   * When the user speaks over a reply and pauses, stop the reply, drop its queued audio and answer
+   * the new turn. When `false`, input is ignored while a reply runs. Default `true`.
+   */
+  canInterrupt?: boolean;
+  /** Voice-activity model. Default: Silero v4 (`getSileroModel()`), loaded on first use. */
+  model?: PauseDetectionModel<ModelOptions> | null;
+  /**
+   * The reply function takes extra inputs: each turn asks the client (`send_input`) and waits for
+   * `stream.setInput()`; `fn(audio, ...inputs)`. Default `false`.
+   */
+  needsArgs?: boolean;
+}

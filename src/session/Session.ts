@@ -1,0 +1,451 @@
+import { assertAudioChunk } from "../audio/convert.js";
+import type { AudioChunk } from "../audio/types.js";
+import { runWithContext, type SessionContext } from "../handlers/context.js";
+import { splitEmitValue } from "../handlers/emit.js";
+import { WebRTCError } from "../handlers/errors.js";
+import type { AdditionalOutputs, CloseStream } from "../handlers/outputs.js";
+import type { StreamHandlerBase } from "../handlers/StreamHandler.js";
+import { getLogger } from "../logger.js";
+import { linkedAbort } from "../utils/abort.js";
+import { type Clock, realClock } from "../utils/clock.js";
+import { InputConverter } from "./inputConverter.js";
+import { OutputFramer } from "./outputFramer.js";
+import type { OutputFrame, SessionEndReason, SessionMode, SessionOptions } from "./sessionTypes.js";
+
+const log = getLogger("session");
+
+type Queued = { kind: "frame"; samples: Int16Array } | { kind: "close"; message: string };
+
+/** A promise that can be resolved from outside, re-armed after each use. */
+class Signal {
+  #resolve: (() => void) | null = null;
+  #promise: Promise<void> | null = null;
+  #pending = false;
+  notify(): void {
+    this.#pending = true;
+    this.#resolve?.();
+  }
+  wait(): Promise<void> {
+    if (this.#pending) {
+      this.#pending = false;
+      return Promise.resolve();
+    }
+    this.#promise ??= new Promise<void>((r) => {
+      this.#resolve = () => {
+        this.#resolve = null;
+        this.#promise = null;
+        this.#pending = false;
+        r();
+      };
+    });
+    return this.#promise;
+  }
+}
+
+function macrotask(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
+}
+
+function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+/**
+ * The session driver: runs one handler for one connection, the same way for every transport.
+ *
+ * - input: {@link Session.pushAudio} takes audio of any rate/layout, converts it to the handler's
+ *   `inputSampleRate` with FastRTC's framing and calls `receive()` frame by frame, in order;
+ * - output: polls `emit()` (at once after input or a trigger, else every `idlePollMs`), turns the
+ *   audio into 20 ms frames at `outputSampleRate` and releases them in real time on the clock
+ *   through `onAudio`; side-band messages go to the channel;
+ * - errors thrown by handler code reach the client as `{"type":"error","message":...}` and the
+ *   session keeps serving.
+ *
+ * @example
+ * ```ts
+ * const session = new Session(new ReplyOnPause(echo).copy(), {
+ *   id: "abc",
+ *   channel: { send: (text) => dataChannel.send(text) },
+ *   onAudio: (frame) => track.write(frame.samples),
+ * });
+ * session.start();
+ * session.pushAudio([48000, pcm960]);
+ * await session.close();
+ * ```
+ */
+export class Session {
+  /** The connection id. */
+  readonly id: string;
+  /** The handler instance serving this connection. */
+  readonly handler: StreamHandlerBase;
+  readonly #clock: Clock;
+  readonly #mode: SessionMode;
+  readonly #opts: SessionOptions;
+  readonly #ctx: SessionContext;
+  readonly #input: InputConverter;
+  readonly #framer: OutputFramer;
+  readonly #idlePollMs: number;
+  readonly #reanchorMs: number;
+
+  #state: "new" | "running" | "closing" | "closed" = "new";
+  #inputQueue: Int16Array[] = [];
+  #draining: Promise<void> | null = null;
+  #outQueue: Queued[] = [];
+  readonly #emitWake = new Signal();
+  readonly #outWake = new Signal();
+  #stop = new AbortController();
+  #clearEpoch = 0;
+  #clearAc = new AbortController();
+  #loops: Promise<void>[] = [];
+  #pts = 0;
+  #anchor = 0;
+  #lastRelease = Number.NEGATIVE_INFINITY;
+  #needAnchor = true;
+  #closedPromise: Promise<void> | null = null;
+  #markEnded: () => void = () => {};
+  readonly #ended = new Promise<void>((r) => {
+    this.#markEnded = r;
+  });
+  #endReason: SessionEndReason | null = null;
+
+  constructor(handler: StreamHandlerBase, options: SessionOptions) {
+    if (!handler || typeof handler.emit !== "function" || typeof handler.receive !== "function") {
+      throw new TypeError("Session needs a StreamHandler or AsyncStreamHandler instance");
+    }
+    if (typeof options?.id !== "string" || options.id.length === 0) {
+      throw new TypeError("Session needs a non-empty string id");
+    }
+    const mode = options.mode ?? "send-receive";
+    if (mode !== "send-receive" && mode !== "send" && mode !== "receive") {
+      throw new TypeError(`Unknown session mode ${String(mode)}`);
+    }
+    const idle = options.idlePollMs ?? 20;
+    const reanchor = options.reanchorAfterMs ?? 200;
+    if (!(idle > 0 && Number.isFinite(idle))) {
+      throw new RangeError(`idlePollMs must be a positive number, got ${idle}`);
+    }
+    if (!(reanchor > 0)) throw new RangeError(`reanchorAfterMs must be > 0, got ${reanchor}`);
+    this.id = options.id;
+    this.handler = handler;
+    this.#opts = options;
+    this.#mode = mode;
+    this.#clock = options.clock ?? realClock;
+    this.#idlePollMs = idle;
+    this.#reanchorMs = reanchor;
+    this.#ctx = {
+      webrtcId: options.id,
+      websocket: options.websocket ?? null,
+      channel: options.channel ?? null,
+      clock: this.#clock,
+    };
+    this.#input = new InputConverter(handler.inputSampleRate, handler.expectedLayout);
+    this.#framer = new OutputFramer(handler.outputSampleRate);
+    handler.phoneMode = options.phoneMode ?? false;
+    if (handler.phoneMode) handler.reset();
+  }
+
+  /** `"new"`, `"running"`, `"closing"` or `"closed"`. */
+  get state(): "new" | "running" | "closing" | "closed" {
+    return this.#state;
+  }
+
+  /** Frames waiting to be played. */
+  get queuedFrames(): number {
+    return this.#outQueue.length;
+  }
+
+  /** Inbound frames waiting for `receive()`. */
+  get pendingInput(): number {
+    return this.#inputQueue.length;
+  }
+
+  /**
+   * Starts serving: binds the handler, runs `startUp()` (concurrently, as FastRTC does), and
+   * starts the input, emit and playback loops. Calling it twice does nothing.
+   */
+  start(): void {
+    if (this.#state !== "new") return;
+    this.#state = "running";
+    this.handler._bind({
+      channel: this.#ctx.channel,
+      clock: this.#clock,
+      clearQueue: () => this.clearQueue(),
+      wake: () => this.#emitWake.notify(),
+    });
+    this.#loops.push(this.#call("startUp", () => this.handler.startUp()).then(() => {}));
+    this.#loops.push(this.#emitLoop(), this.#playLoop());
+    if (this.#inputQueue.length > 0) this.#drainInput();
+  }
+
+  /**
+   * Feeds inbound audio (any rate; `"stereo"` layout = interleaved). Frames reach `receive()` in
+   * order; audio pushed before `start()` waits for it.
+   *
+   * @throws TypeError / RangeError for a malformed chunk (the session is unaffected).
+   */
+  pushAudio(chunk: AudioChunk): void {
+    assertAudioChunk(chunk, "pushAudio chunk");
+    if (this.#state === "closing" || this.#state === "closed") return;
+    if (this.#mode === "receive") return;
+    const frames = this.#input.push(chunk);
+    if (frames.length === 0) return;
+    for (const f of frames) this.#inputQueue.push(f);
+    if (this.#state === "running") this.#drainInput();
+  }
+
+  /** Drops all audio queued for output and restarts pacing (interruption). */
+  clearQueue(): void {
+    this.#outQueue = this.#outQueue.filter((q) => q.kind === "close");
+    this.#framer.clear();
+    this.#needAnchor = true;
+    this.#clearEpoch++;
+    this.#clearAc.abort();
+    this.#clearAc = new AbortController();
+    this.#outWake.notify();
+  }
+
+  /** Asks for an immediate `emit()` poll. */
+  wake(): void {
+    this.#emitWake.notify();
+  }
+
+  /** Resolves when the session has ended (by `close()` or a played `CloseStream`). */
+  get ended(): Promise<void> {
+    return this.#ended;
+  }
+
+  /** Why the session ended, or `null` while it runs. */
+  get endReason(): SessionEndReason | null {
+    return this.#endReason;
+  }
+
+  /**
+   * Ends the session: stops the loops, calls the handler's `shutdown()` once and `reset()`.
+   * Idempotent; resolves when done.
+   */
+  close(): Promise<void> {
+    return this.#finish({ kind: "closed" });
+  }
+
+  #finish(reason: SessionEndReason): Promise<void> {
+    if (this.#closedPromise) return this.#closedPromise;
+    const wasStarted = this.#state !== "new";
+    this.#state = "closing";
+    this.#endReason = reason;
+    this.#stop.abort();
+    this.#emitWake.notify();
+    this.#outWake.notify();
+    this.#closedPromise = (async () => {
+      // Loops parked on the clock stop at once. A handler call still in flight (an emit() waiting
+      // for inputs that will never come) is not waited for: its result is dropped when it returns.
+      await Promise.race([Promise.allSettled(this.#loops), macrotask()]);
+      if (wasStarted) {
+        await this.#call("shutdown", () => this.handler.shutdown());
+        try {
+          this.handler.reset();
+        } catch (err) {
+          log.warn("handler reset failed", { err, id: this.id });
+        }
+      }
+      this.handler._bind(null);
+      this.#inputQueue = [];
+      this.#outQueue = [];
+      this.#state = "closed";
+      this.#markEnded();
+      try {
+        this.#opts.onEnd?.(reason);
+      } catch (err) {
+        log.warn("onEnd callback failed", { err, id: this.id });
+      }
+    })();
+    return this.#closedPromise;
+  }
+
+  get #running(): boolean {
+    return this.#state === "running";
+  }
+
+  /** Runs one handler method in the connection's context; reports errors to the client. */
+  async #call<T>(what: string, fn: () => T | Promise<T>): Promise<T | undefined> {
+    try {
+      return await this.#clock.track(() => runWithContext(this.#ctx, async () => await fn()), what);
+    } catch (err) {
+      this.#reportError(what, err);
+      return undefined;
+    }
+  }
+
+  #reportError(what: string, err: unknown): void {
+    log.warn(`handler ${what} failed`, { err, id: this.id });
+    if (err instanceof WebRTCError && err.delivered) return;
+    this.#send({ type: "error", message: errorMessage(err) });
+  }
+
+  #send(message: object): void {
+    const channel = this.#ctx.channel;
+    if (!channel) return;
+    try {
+      const r = channel.send(JSON.stringify(message));
+      if (r instanceof Promise) r.catch((err: unknown) => log.warn("channel send failed", { err }));
+    } catch (err) {
+      log.warn("channel send failed", { err, id: this.id });
+    }
+  }
+
+  #drainInput(): void {
+    if (this.#draining) return;
+    this.#draining = this.#clock
+      .track(async () => {
+        while (this.#running && this.#inputQueue.length > 0) {
+          const samples = this.#inputQueue.shift() as Int16Array;
+          const frame: AudioChunk =
+            this.handler.expectedLayout === "stereo"
+              ? [this.handler.inputSampleRate, samples, "stereo"]
+              : [this.handler.inputSampleRate, samples];
+          await this.#call("receive", () => this.handler.receive(frame));
+          this.#emitWake.notify();
+        }
+      }, "input")
+      .finally(() => {
+        this.#draining = null;
+        if (this.#running && this.#inputQueue.length > 0) this.#drainInput();
+      });
+  }
+
+  async #emitLoop(): Promise<void> {
+    while (this.#running) {
+      let value: unknown;
+      let failed = false;
+      try {
+        value = await this.#clock.track(
+          () => runWithContext(this.#ctx, async () => await this.handler.emit()),
+          "emit",
+        );
+      } catch (err) {
+        this.#reportError("emit", err);
+        failed = true;
+      }
+      if (!this.#running) break;
+      if (!failed && value !== null && value !== undefined) {
+        try {
+          this.#handleEmitted(value);
+        } catch (err) {
+          this.#reportError("emit", err);
+        }
+        continue;
+      }
+      await this.#idleWait();
+    }
+  }
+
+  async #idleWait(): Promise<void> {
+    const link = linkedAbort(this.#stop.signal);
+    const sleep = this.#clock.sleep(this.#idlePollMs, link.signal).catch(() => {});
+    await Promise.race([sleep, this.#emitWake.wait()]);
+    link.dispose();
+  }
+
+  #handleEmitted(value: unknown): void {
+    const { audio, outputs, close } = splitEmitValue(value);
+    if (outputs) this.#deliverOutputs(outputs);
+    if (audio && this.#mode !== "send") {
+      for (const samples of this.#framer.push(audio))
+        this.#outQueue.push({ kind: "frame", samples });
+      this.#outWake.notify();
+    }
+    if (close) this.#queueClose(close);
+  }
+
+  #deliverOutputs(outputs: AdditionalOutputs): void {
+    try {
+      this.#opts.onOutputs?.(outputs);
+    } catch (err) {
+      log.warn("onOutputs callback failed", { err, id: this.id });
+    }
+    this.#send({ type: "fetch_output", data: [] });
+  }
+
+  #queueClose(close: CloseStream): void {
+    if (this.#mode === "send") {
+      this.#send({ type: "end_stream", data: close.msg });
+      void this.#finish({ kind: "close-stream", message: close.msg });
+      return;
+    }
+    for (const samples of this.#framer.flush()) this.#outQueue.push({ kind: "frame", samples });
+    this.#outQueue.push({ kind: "close", message: close.msg });
+    this.#outWake.notify();
+  }
+
+  async #playLoop(): Promise<void> {
+    const rate = this.handler.outputSampleRate;
+    const frameSize = rate / 50;
+    while (this.#running) {
+      let item = this.#outQueue[0];
+      if (!item) {
+        if (this.#framer.hasPending) {
+          // Wait until the next frame would be due; if nothing came by then, play the tail.
+          await this.#waitUntil(this.#nextDue(), true);
+          if (!this.#running) break;
+          if (this.#outQueue.length === 0 && this.#framer.hasPending) {
+            for (const samples of this.#framer.flush())
+              this.#outQueue.push({ kind: "frame", samples });
+          }
+          continue;
+        }
+        await this.#outWake.wait();
+        continue;
+      }
+      if (item.kind === "close") {
+        this.#outQueue.shift();
+        this.#send({ type: "end_stream", data: item.message });
+        void this.#finish({ kind: "close-stream", message: item.message });
+        return;
+      }
+      const now = this.#clock.now();
+      let discontinuity = false;
+      if (this.#needAnchor || now - this.#lastRelease > this.#reanchorMs) {
+        this.#anchor = now - (this.#pts / rate) * 1000;
+        this.#needAnchor = false;
+        discontinuity = true;
+      }
+      const due = this.#anchor + (this.#pts / rate) * 1000;
+      if (due > now) {
+        const epoch = this.#clearEpoch;
+        await this.#waitUntil(due, false);
+        if (!this.#running) break;
+        if (epoch !== this.#clearEpoch) continue;
+      }
+      item = this.#outQueue.shift();
+      if (item?.kind !== "frame") continue;
+      const frame: OutputFrame = {
+        samples: item.samples,
+        sampleRate: rate,
+        pts: this.#pts,
+        discontinuity,
+      };
+      this.#pts += frameSize;
+      this.#lastRelease = this.#clock.now();
+      try {
+        this.#opts.onAudio?.(frame);
+      } catch (err) {
+        log.warn("onAudio callback failed", { err, id: this.id });
+      }
+    }
+  }
+
+  #nextDue(): number {
+    if (this.#needAnchor) return this.#clock.now();
+    return this.#anchor + (this.#pts / this.handler.outputSampleRate) * 1000;
+  }
+
+  /** Sleeps until `time` on the clock; wakes early on clearQueue/close (and new output if asked). */
+  async #waitUntil(time: number, wakeOnOutput: boolean): Promise<void> {
+    const delay = time - this.#clock.now();
+    if (delay <= 0) return;
+    const link = linkedAbort(this.#stop.signal, this.#clearAc.signal);
+    const sleeping = this.#clock.sleep(delay, link.signal).catch(() => {});
+    await (wakeOnOutput ? Promise.race([sleeping, this.#outWake.wait()]) : sleeping);
+    link.dispose();
+  }
+}

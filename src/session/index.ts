@@ -1,0 +1,7 @@
+export { Session } from "./Session.js";
+export type {
+  OutputFrame,
+  SessionEndReason,
+  SessionMode,
+  SessionOptions,
+} from "./sessionTypes.js";

@@ -1,0 +1,59 @@
+import type { MessageChannel } from "../handlers/context.js";
+import type { AdditionalOutputs } from "../handlers/outputs.js";
+import type { Clock } from "../utils/clock.js";
+
+/** One 20 ms frame of outbound audio, released by the session at its play time. */
+export interface OutputFrame {
+  /** Mono int16 samples, `sampleRate / 50` of them. */
+  samples: Int16Array;
+  /** The handler's `outputSampleRate`. */
+  sampleRate: number;
+  /** Position of the frame's first sample in the outbound stream, in samples (monotonic). */
+  pts: number;
+  /**
+   * True for the first frame after a gap or a `clearQueue()`: the stream restarted, so a
+   * transport may mark it (RTP marker bit) or jump its timestamps.
+   */
+  discontinuity: boolean;
+}
+
+/** Why a session ended. */
+export type SessionEndReason = { kind: "close-stream"; message: string } | { kind: "closed" };
+
+/** How the session serves the connection. Same values as `Stream`'s `mode`. */
+export type SessionMode = "send-receive" | "send" | "receive";
+
+/** Options of a {@link Session}. */
+export interface SessionOptions {
+  /** Connection id seen by handler code (`getCurrentContext().webrtcId`). Required. */
+  id: string;
+  /** Where side-band JSON messages go. Default `null` (messages are dropped). */
+  channel?: MessageChannel | null;
+  /** Time source for pacing and polling. Default: real time. */
+  clock?: Clock;
+  /**
+   * `"send-receive"` (default) plays output; `"send"` runs the handler but discards its audio;
+   * `"receive"` plays output and expects no input.
+   */
+  mode?: SessionMode;
+  /** Called with each output frame at its play time. Default: none (frames are dropped). */
+  onAudio?: (frame: OutputFrame) => void;
+  /** Called with each `AdditionalOutputs` the handler produces. */
+  onOutputs?: (outputs: AdditionalOutputs) => void;
+  /** Called once when the session ends, with the reason. */
+  onEnd?: (reason: SessionEndReason) => void;
+  /** The WebSocket of a WebSocket/telephone connection, exposed through the context. */
+  websocket?: unknown;
+  /** Telephone semantics for the handler (`phoneMode`). Default `false`. */
+  phoneMode?: boolean;
+  /**
+   * Longest wait between two `emit()` calls while the handler has nothing to send, in ms.
+   * New input, arguments and triggers poll at once. Default `20`.
+   */
+  idlePollMs?: number;
+  /**
+   * A gap longer than this between two output frames restarts pacing at "now" instead of
+   * catching up (FastRTC: 10 frames). Default `200`.
+   */
+  reanchorAfterMs?: number;
+}
