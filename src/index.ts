@@ -1,0 +1,14 @@
+/**
+ * fastrtc-ts: real-time voice AI apps in TypeScript.
+ *
+ * @packageDocumentation
+ */
+export * from "./audio/index.js";
+export * from "./handlers/index.js";
+export type { LogLevel, LogSink } from "./logger.js";
+export { configureLogger } from "./logger.js";
+export * from "./session/index.js";
+export { AsyncQueue } from "./utils/asyncQueue.js";
+export type { Clock } from "./utils/clock.js";
+export { RealClock, VirtualClock } from "./utils/clock.js";
+export * from "./vad/index.js";
