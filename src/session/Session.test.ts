@@ -7,6 +7,7 @@ import { AsyncStreamHandler, StreamHandler } from "../handlers/StreamHandler.js"
 import { tone } from "../handlers/testing/fakes.js";
 import { waitForItem } from "../handlers/waitForItem.js";
 import { AsyncQueue } from "../utils/asyncQueue.js";
+import { Session } from "./Session.js";
 import { createHarness } from "./testing/harness.js";
 
 /** Emits a scripted list of values, then null forever; records what it receives. */
@@ -409,5 +410,21 @@ describe("context and utilities", () => {
     await h.run(0);
     expect(done).toBe(true);
     await h.close();
+  });
+});
+
+describe("on the real clock", () => {
+  it("plays queued audio frame by frame, not in one burst", async () => {
+    const frames: number[] = [];
+    const handler = new Scripted([[24000, tone(0.1, 24000)]]);
+    const session = new Session(handler, {
+      id: "real",
+      onAudio: () => frames.push(performance.now()),
+    });
+    session.start();
+    while (frames.length < 5) await new Promise((r) => setTimeout(r, 10));
+    await session.close();
+    expect(frames).toHaveLength(5);
+    expect((frames[4] as number) - (frames[0] as number)).toBeGreaterThanOrEqual(60);
   });
 });

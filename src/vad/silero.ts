@@ -82,8 +82,11 @@ interface Pending {
  */
 function startWorker(workerData: SileroWorkerData): Worker {
   const here = import.meta.url;
+  // Workers inherit the parent's execArgv; `--input-type` (e.g. `node --input-type=module -e`)
+  // makes a worker fail to start, so leave it out.
+  const execArgv = process.execArgv.filter((a) => !a.startsWith("--input-type"));
   if (!here.endsWith(".ts")) {
-    return new Worker(new URL("./sileroWorker.js", here), { workerData });
+    return new Worker(new URL("./sileroWorker.js", here), { workerData, execArgv });
   }
   let tsxDir: string;
   try {
@@ -97,7 +100,7 @@ function startWorker(workerData: SileroWorkerData): Worker {
   const tsxApi = pathToFileURL(join(tsxDir, "dist", "esm", "api", "index.mjs")).href;
   const entry = new URL("./sileroWorker.ts", here).href;
   const code = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(code, { eval: true, workerData });
+  return new Worker(code, { eval: true, workerData, execArgv });
 }
 
 /**

@@ -1,0 +1,55 @@
+/**
+ * The built package (`npm run build` runs before the tests in `npm test`): the `exports` map
+ * resolves `fastrtc-ts`, the VAD worker starts from `dist`, and the CLI runs.
+ */
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { fixturePath } from "../src/audio/testing/fixtures.js";
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+describe("the built package", () => {
+  it("has dist/ with type declarations (run `npm run build` first)", () => {
+    expect(existsSync(`${root}dist/index.js`)).toBe(true);
+    expect(existsSync(`${root}dist/index.d.ts`)).toBe(true);
+    expect(existsSync(`${root}dist/vad/sileroWorker.js`)).toBe(true);
+  });
+
+  it("resolves `fastrtc-ts` and runs Silero from dist in plain Node", async () => {
+    const code = `
+      import { getSileroModel, readWavFile, ReplyOnPause, Session } from "fastrtc-ts";
+      const wav = await readWavFile(${JSON.stringify(fixturePath("leopard__test.wav"))});
+      const model = getSileroModel();
+      const [speech, chunks] = await model.vad([wav.sampleRate, wav.samples]);
+      await model.close();
+      console.log(JSON.stringify({ speech, chunks: chunks.length, rop: typeof ReplyOnPause, s: typeof Session }));
+    `;
+    const { stdout } = await run(process.execPath, ["--input-type=module", "-e", code], {
+      cwd: root,
+    });
+    const out = JSON.parse(stdout.trim()) as {
+      speech: number;
+      chunks: number;
+      rop: string;
+      s: string;
+    };
+    expect(out.speech).toBeGreaterThan(4);
+    expect(out.chunks).toBeGreaterThanOrEqual(1);
+    expect(out.rop).toBe("function");
+    expect(out.s).toBe("function");
+  });
+
+  it("the CLI prints its usage and rejects unknown commands", async () => {
+    const { stdout } = await run(process.execPath, ["dist/cli/index.js", "help"], { cwd: root });
+    expect(stdout).toContain("Usage: fastrtc-ts");
+    await expect(
+      run(process.execPath, ["dist/cli/index.js", "nope"], { cwd: root }),
+    ).rejects.toMatchObject({
+      code: 2,
+    });
+  });
+});
