@@ -3,10 +3,25 @@
  * logger is silent unless the application turns it on.
  */
 
-/** Severity of a log record, from most to least verbose. */
+/**
+ * Severity of a log record, from most to least verbose.
+ *
+ * @example
+ * ```ts
+ * configureLogger({ level: "warn" satisfies LogLevel });
+ * ```
+ */
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
 
-/** Where log records go. Any object with these four methods works (pino, console, ...). */
+/**
+ * Where log records go. Any object with these four methods works (pino, console, ...).
+ *
+ * @example
+ * ```ts
+ * const sink: LogSink = { debug() {}, info() {}, warn: (m) => alerts.push(m), error: (m) => alerts.push(m) };
+ * configureLogger({ level: "warn", sink });
+ * ```
+ */
 export interface LogSink {
   debug(message: string, fields?: Record<string, unknown>): void;
   info(message: string, fields?: Record<string, unknown>): void;
@@ -72,10 +87,18 @@ function enabled(l: LogLevel): boolean {
   return ORDER[l] >= ORDER[level];
 }
 
-/** A logger bound to a component name (internal). */
+/**
+ * A logger bound to a component name (internal).
+ *
+ * @internal
+ */
 export interface Logger extends LogSink {}
 
-/** Returns a logger whose records carry `component` (internal). */
+/**
+ * Returns a logger whose records carry `component` (internal).
+ *
+ * @internal
+ */
 export function getLogger(component: string): Logger {
   const tag = (f?: Record<string, unknown>) => ({ component, ...f });
   return {

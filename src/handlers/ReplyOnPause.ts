@@ -21,6 +21,14 @@ type AnyIterator = Iterator<EmitType> | AsyncIterator<EmitType>;
 /**
  * Per-turn state of {@link ReplyOnPause} (FastRTC's `AppState`). Exposed for subclasses that
  * override `determinePause`.
+ * @example
+ * ```ts
+ * class Quick extends ReplyOnPause {
+ *   protected override async determinePause(state: ReplyOnPauseState) {
+ *     return state.bufferLength > 0 && (await super.determinePause(state));
+ *   }
+ * }
+ * ```
  */
 export class ReplyOnPauseState {
   /** Chunks of the current utterance (from speech onset), or `null` before onset. */

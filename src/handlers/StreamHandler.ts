@@ -9,7 +9,11 @@ import type { StreamHandlerOptions } from "./streamHandlerTypes.js";
 
 const log = getLogger("handlers");
 
-/** Internal: what a session hands a handler when it starts serving a connection. */
+/**
+ * Internal: what a session hands a handler when it starts serving a connection.
+ *
+ * @internal
+ */
 export interface HandlerBinding {
   channel: MessageChannel | null;
   clock: Clock;
@@ -42,6 +46,12 @@ class Flag {
  * What every audio handler shares (FastRTC's `StreamHandlerBase`): sample rates and layout,
  * per-connection arguments, the side-band channel, and the hooks a session injects.
  * Extend {@link StreamHandler} or {@link AsyncStreamHandler}, not this class.
+ * @example
+ * ```ts
+ * function describe(h: StreamHandlerBase) {
+ *   return `${h.inputSampleRate} Hz in, ${h.outputSampleRate} Hz out`;
+ * }
+ * ```
  */
 export abstract class StreamHandlerBase {
   /** Channel layout `receive()` gets. */

@@ -5,6 +5,12 @@ import { AdditionalOutputs, CloseStream } from "./outputs.js";
 /**
  * What a handler's `emit()` (or a reply generator) may produce (FastRTC's `EmitType`):
  * nothing, an audio chunk, extra outputs, a close request, or audio paired with either.
+ * @example
+ * ```ts
+ * function next(): EmitType {
+ *   return queue.shift() ?? null; // null: nothing to send yet
+ * }
+ * ```
  */
 export type EmitType =
   | null
@@ -14,7 +20,14 @@ export type EmitType =
   | CloseStream
   | readonly [AudioChunk, AdditionalOutputs | CloseStream];
 
-/** An emitted value taken apart. */
+/**
+ * An emitted value taken apart.
+ *
+ * @example
+ * ```ts
+ * const { audio, outputs, close }: SplitEmit = splitEmitValue(value);
+ * ```
+ */
 export interface SplitEmit {
   audio: AudioChunk | null;
   outputs: AdditionalOutputs | null;

@@ -60,5 +60,12 @@ export function warning(message = "Warning issued."): void {
   }
 }
 
-/** FastRTC's name for {@link warning}. */
+/**
+ * FastRTC's name for {@link warning}.
+ *
+ * @example
+ * ```ts
+ * Warning("Speak a little louder"); // same as warning()
+ * ```
+ */
 export const Warning = warning;

@@ -3,21 +3,50 @@ import type { PauseDetectionModel } from "../vad/types.js";
 import type { EmitType } from "./emit.js";
 import type { StreamHandlerOptions } from "./streamHandlerTypes.js";
 
-/** Anything a reply function may return: a (sync or async) generator or any (async) iterable. */
+/**
+ * Anything a reply function may return: a (sync or async) generator or any (async) iterable.
+ *
+ * @example
+ * ```ts
+ * const reply = (audio: AudioChunk): ReplyIterable => [audio];
+ * ```
+ */
 export type ReplyIterable = Iterable<EmitType> | AsyncIterable<EmitType>;
 
 /**
  * A reply function: called with the turn's audio (`[inputSampleRate, Int16Array]`) and, when
  * `needsArgs` is set, the client's inputs; yields audio and outputs.
+ * @example
+ * ```ts
+ * const fn: ReplyFnType = async function* (audio, topic) {
+ *   yield audio;
+ * };
+ * ```
  */
 // biome-ignore lint/suspicious/noExplicitAny: extra inputs are whatever the app sends.
 export type ReplyFnType = (audio: AudioChunk, ...args: any[]) => ReplyIterable;
 
-/** A startup function: called once per connection (with the inputs when `needsArgs`). */
+/**
+ * A startup function: called once per connection (with the inputs when `needsArgs`).
+ *
+ * @example
+ * ```ts
+ * const greet: StartupFnType = function* () {
+ *   yield [24000, helloPcm];
+ * };
+ * ```
+ */
 // biome-ignore lint/suspicious/noExplicitAny: extra inputs are whatever the app sends.
 export type StartupFnType = (...args: any[]) => ReplyIterable;
 
-/** Turn-taking parameters (FastRTC's `AlgoOptions`). */
+/**
+ * Turn-taking parameters (FastRTC's `AlgoOptions`).
+ *
+ * @example
+ * ```ts
+ * new ReplyOnPause(fn, { algoOptions: { audioChunkDuration: 0.5, speechThreshold: 0.05 } });
+ * ```
+ */
 export interface AlgoOptions {
   /** Seconds of audio per VAD decision. Default `0.6`. */
   audioChunkDuration: number;
@@ -35,7 +64,14 @@ export interface AlgoOptions {
   preRollS: number;
 }
 
-/** FastRTC's defaults 0.6 / 0.2 / 0.1 / Infinity, plus our `preRollS` of 0.4. */
+/**
+ * FastRTC's defaults 0.6 / 0.2 / 0.1 / Infinity, plus our `preRollS` of 0.4.
+ *
+ * @example
+ * ```ts
+ * const quicker = { ...DEFAULT_ALGO_OPTIONS, audioChunkDuration: 0.4 };
+ * ```
+ */
 export const DEFAULT_ALGO_OPTIONS: Readonly<AlgoOptions> = Object.freeze({
   audioChunkDuration: 0.6,
   startedTalkingThreshold: 0.2,
@@ -44,7 +80,15 @@ export const DEFAULT_ALGO_OPTIONS: Readonly<AlgoOptions> = Object.freeze({
   preRollS: 0.4,
 });
 
-/** Options of `ReplyOnPause`. */
+/**
+ * Options of `ReplyOnPause`.
+ *
+ * @example
+ * ```ts
+ * const options: ReplyOnPauseOptions = { canInterrupt: false, outputSampleRate: 24000 };
+ * new ReplyOnPause(fn, options);
+ * ```
+ */
 export interface ReplyOnPauseOptions<ModelOptions = unknown> extends StreamHandlerOptions {
   /** Generator run once when a connection starts (a greeting). Default: none. */
   startupFn?: StartupFnType | null;

@@ -1,6 +1,18 @@
 import type { AudioLayout } from "../audio/types.js";
 
-/** Options shared by every audio handler. */
+/**
+ * Options shared by every audio handler.
+ *
+ * @example
+ * ```ts
+ * class Echo extends StreamHandler {
+ *   constructor() {
+ *     super({ inputSampleRate: 16000, outputSampleRate: 16000 });
+ *   }
+ *   // ...
+ * }
+ * ```
+ */
 export interface StreamHandlerOptions {
   /**
    * Channel layout `receive()` gets: `"mono"` (downmixed) or `"stereo"` (interleaved).

@@ -2,9 +2,10 @@ import { describe, expect, it } from "vitest";
 import type { AudioChunk } from "../audio/types.js";
 import { getCurrentContext } from "../handlers/context.js";
 import type { EmitType } from "../handlers/emit.js";
-import { AdditionalOutputs, CloseStream } from "../handlers/outputs.js";
+import { AdditionalOutputs, CloseStream, WebRTCData } from "../handlers/outputs.js";
+import { ReplyOnPause } from "../handlers/ReplyOnPause.js";
 import { AsyncStreamHandler, StreamHandler } from "../handlers/StreamHandler.js";
-import { tone } from "../handlers/testing/fakes.js";
+import { cat, EnergyVad, silence, tone } from "../handlers/testing/fakes.js";
 import { waitForItem } from "../handlers/waitForItem.js";
 import { AsyncQueue } from "../utils/asyncQueue.js";
 import { Session } from "./Session.js";
@@ -42,6 +43,44 @@ function zeroCrossFreq(samples: Int16Array, rate: number): number {
 }
 
 describe("handler construction", () => {
+  it("ReplyOnPause and Session reject bad arguments with clear errors", () => {
+    expect(() => new ReplyOnPause(null as unknown as () => [])).toThrow(/needs a reply function/);
+    expect(() => new ReplyOnPause(() => [], { startupFn: 5 as unknown as () => [] })).toThrow(
+      TypeError,
+    );
+    expect(() => new ReplyOnPause(() => [], { model: {} as never })).toThrow(
+      /vad\(\) and warmup\(\)/,
+    );
+    expect(() => new ReplyOnPause(() => [], { algoOptions: { audioChunkDuration: 0 } })).toThrow(
+      RangeError,
+    );
+    expect(
+      () => new ReplyOnPause(() => [], { algoOptions: { speechThreshold: Number.NaN } }),
+    ).toThrow(TypeError);
+    expect(() => new Session({} as never, { id: "x" })).toThrow(TypeError);
+    expect(() => new Session(new Scripted(), { id: "" })).toThrow(TypeError);
+    expect(() => new Session(new Scripted(), { id: "x", mode: "both" as never })).toThrow(
+      TypeError,
+    );
+    expect(() => new Session(new Scripted(), { id: "x", idlePollMs: 0 })).toThrow(RangeError);
+  });
+
+  it("a reply function that returns a non-iterable is reported, and the next turn still works", async () => {
+    let n = 0;
+    const handler = new ReplyOnPause(
+      ((audio: AudioChunk) => (++n === 1 ? (42 as unknown as []) : [audio])) as never,
+      { inputSampleRate: 16000, outputSampleRate: 16000, model: new EnergyVad() },
+    );
+    const h = createHarness(handler);
+    const turn = cat(silence(0.6, 16000), tone(1, 16000), silence(1.2, 16000));
+    await h.feed(turn, 16000);
+    expect(h.ofType("error")[0]?.msg.message).toMatch(/must return an iterable/);
+    await h.feed(turn, 16000);
+    await h.run(3000);
+    expect(h.frames.length).toBeGreaterThan(100);
+    await h.close();
+  });
+
   it("44: outputSampleRate not divisible by 50 is rejected", () => {
     expect(() => new Scripted([], { outputSampleRate: 22049 })).toThrow(
       /outputSampleRate must be a multiple of 50, got 22049/,
@@ -69,6 +108,13 @@ describe("34-36: setArgs", () => {
     h.setArgs(["a", 2]);
     expect(h.latestArgs).toEqual(["__webrtc_value__", "a", 2]);
     expect(h.argsSet).toBe(true);
+  });
+  it("35: setArgs([WebRTCData, b]) keeps the WebRTCData first", () => {
+    const h = new Scripted();
+    const data = new WebRTCData({ webrtcId: "x", textbox: "hi" });
+    h.setArgs([data, "b"]);
+    expect(h.latestArgs).toEqual([data, "b"]);
+    expect(() => new WebRTCData({ webrtcId: 3 as unknown as string })).toThrow(TypeError);
   });
   it("36: non-array -> TypeError, empty -> RangeError", () => {
     const h = new Scripted();

@@ -7,6 +7,7 @@ import type { AudioChunk, AudioLayout } from "../audio/types.js";
  * Turns inbound audio of any rate and layout into the frames a handler's `receive()` gets:
  * int16 at `targetRate` in `targetLayout`, every frame as long (per channel) as the first inbound
  * chunk — FastRTC's framing (spec §4.9): 960 samples every 20 ms at 48 kHz, every 60 ms at 16 kHz.
+ * @internal
  */
 export class InputConverter {
   readonly #targetRate: number;

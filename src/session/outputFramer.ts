@@ -7,6 +7,7 @@ import type { AudioChunk } from "../audio/types.js";
  * Turns emitted audio of any rate, layout and sample type into mono int16 frames of
  * `outputRate / 50` samples (20 ms). Consecutive chunks of one rate are resampled as one
  * continuous signal; a chunk at another rate starts a new resampler after flushing the old one.
+ * @internal
  */
 export class OutputFramer {
   readonly #outputRate: number;

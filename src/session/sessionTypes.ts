@@ -2,7 +2,14 @@ import type { MessageChannel } from "../handlers/context.js";
 import type { AdditionalOutputs } from "../handlers/outputs.js";
 import type { Clock } from "../utils/clock.js";
 
-/** One 20 ms frame of outbound audio, released by the session at its play time. */
+/**
+ * One 20 ms frame of outbound audio, released by the session at its play time.
+ *
+ * @example
+ * ```ts
+ * new Session(handler, { id, onAudio: (frame: OutputFrame) => encoder.write(frame.samples) });
+ * ```
+ */
 export interface OutputFrame {
   /** Mono int16 samples, `sampleRate / 50` of them. */
   samples: Int16Array;
@@ -17,13 +24,37 @@ export interface OutputFrame {
   discontinuity: boolean;
 }
 
-/** Why a session ended. */
+/**
+ * Why a session ended.
+ *
+ * @example
+ * ```ts
+ * session.ended.then(() => {
+ *   const reason: SessionEndReason | null = session.endReason;
+ * });
+ * ```
+ */
 export type SessionEndReason = { kind: "close-stream"; message: string } | { kind: "closed" };
 
-/** How the session serves the connection. Same values as `Stream`'s `mode`. */
+/**
+ * How the session serves the connection. Same values as `Stream`'s `mode`.
+ *
+ * @example
+ * ```ts
+ * new Session(handler, { id, mode: "send" satisfies SessionMode });
+ * ```
+ */
 export type SessionMode = "send-receive" | "send" | "receive";
 
-/** Options of a {@link Session}. */
+/**
+ * Options of a {@link Session}.
+ *
+ * @example
+ * ```ts
+ * const options: SessionOptions = { id: "abc", channel, onAudio, idlePollMs: 20 };
+ * new Session(handler.copy(), options).start();
+ * ```
+ */
 export interface SessionOptions {
   /** Connection id seen by handler code (`getCurrentContext().webrtcId`). Required. */
   id: string;

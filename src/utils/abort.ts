@@ -1,6 +1,7 @@
 /**
  * An AbortController that also aborts when any of `parents` aborts. Call `dispose()` when done
  * so the parents do not keep listeners (unlike `AbortSignal.any`, nothing lingers).
+ * @internal
  */
 export function linkedAbort(...parents: AbortSignal[]): {
   signal: AbortSignal;

@@ -5,6 +5,11 @@ import { AsyncLocalStorage } from "node:async_hooks";
  * `waitForItem`, timeouts). Tests swap in a {@link VirtualClock} to run an hour of audio in seconds.
  *
  * Times are milliseconds.
+ * @example
+ * ```ts
+ * const clock: Clock = new VirtualClock();
+ * new Session(handler, { id, clock });
+ * ```
  */
 export interface Clock {
   /** Current time in ms (monotonic for {@link RealClock}). */
@@ -67,7 +72,11 @@ export class RealClock implements Clock {
   }
 }
 
-/** The process-wide real clock. */
+/**
+ * The process-wide real clock.
+ *
+ * @internal
+ */
 export const realClock: Clock = new RealClock();
 
 interface Timer {

@@ -1,6 +1,14 @@
 import type { AudioChunk } from "../audio/types.js";
 
-/** A stretch of detected speech, as sample indices into the 16 kHz audio the model analysed. */
+/**
+ * A stretch of detected speech, as sample indices into the 16 kHz audio the model analysed.
+ *
+ * @example
+ * ```ts
+ * const [, chunks] = await model.vad([16000, pcm]);
+ * for (const { start, end }: SpeechChunk of chunks) console.log(start / 16000, end / 16000);
+ * ```
+ */
 export interface SpeechChunk {
   /** First sample of the segment (inclusive). */
   start: number;
@@ -11,6 +19,10 @@ export interface SpeechChunk {
 /**
  * What `vad()` returns: the seconds of speech found in the audio (the summed length of the
  * speech chunks) and the chunks themselves.
+ * @example
+ * ```ts
+ * const [seconds, chunks]: VadResult = await model.vad([16000, pcm]);
+ * ```
  */
 export type VadResult = [speechDurationSeconds: number, chunks: SpeechChunk[]];
 
@@ -41,6 +53,10 @@ export interface PauseDetectionModel<Options = unknown> {
 
 /**
  * Silero VAD options (FastRTC's `SileroVadOptions`), with FastRTC's defaults.
+ * @example
+ * ```ts
+ * new ReplyOnPause(fn, { modelOptions: { minSilenceDurationMs: 100 } satisfies Partial<SileroVadOptions> });
+ * ```
  */
 export interface SileroVadOptions {
   /** Speech probability at or above which a window is speech. Default `0.5`. */
@@ -57,7 +73,14 @@ export interface SileroVadOptions {
   speechPadMs: number;
 }
 
-/** FastRTC's defaults: 0.5 / 250 / Infinity / 2000 / 1024 / 400. */
+/**
+ * FastRTC's defaults: 0.5 / 250 / Infinity / 2000 / 1024 / 400.
+ *
+ * @example
+ * ```ts
+ * const options = { ...DEFAULT_SILERO_VAD_OPTIONS, threshold: 0.6 };
+ * ```
+ */
 export const DEFAULT_SILERO_VAD_OPTIONS: Readonly<SileroVadOptions> = Object.freeze({
   threshold: 0.5,
   minSpeechDurationMs: 250,
