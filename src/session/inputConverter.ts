@@ -1,4 +1,10 @@
-import { audioToFloat32, downmixToMono, floatToInt16Rounded } from "../audio/convert.js";
+import {
+  audioToFloat32,
+  deinterleave,
+  downmixToMono,
+  floatToInt16Rounded,
+  interleave,
+} from "../audio/convert.js";
 import { Reframer } from "../audio/framer.js";
 import { StreamingResampler } from "../audio/resample.js";
 import type { AudioChunk, AudioLayout } from "../audio/types.js";
@@ -61,29 +67,7 @@ export class InputConverter {
   }
 
   #split(samples: Int16Array | Float32Array, inChannels: number): Array<Int16Array | Float32Array> {
-    if (this.#channels === 1) {
-      return [inChannels === 2 ? downmixToMono(samples, 2) : samples];
-    }
-    if (inChannels === 1) return [samples, samples];
-    const n = samples.length / 2;
-    const left = samples instanceof Int16Array ? new Int16Array(n) : new Float32Array(n);
-    const right = samples instanceof Int16Array ? new Int16Array(n) : new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      left[i] = samples[2 * i] as number;
-      right[i] = samples[2 * i + 1] as number;
-    }
-    return [left, right];
+    if (this.#channels === 1) return [inChannels === 2 ? downmixToMono(samples, 2) : samples];
+    return inChannels === 1 ? [samples, samples] : deinterleave(samples, 2);
   }
-}
-
-function interleave(channels: Float32Array[]): Float32Array {
-  if (channels.length === 1) return channels[0] as Float32Array;
-  const [l, r] = channels as [Float32Array, Float32Array];
-  const n = Math.min(l.length, r.length);
-  const out = new Float32Array(n * 2);
-  for (let i = 0; i < n; i++) {
-    out[2 * i] = l[i] as number;
-    out[2 * i + 1] = r[i] as number;
-  }
-  return out;
 }
