@@ -6,11 +6,14 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** Absolute path of the shared audio fixtures folder: `<repo root>/../shared/fixtures/audio`. */
-export const FIXTURES_DIR: string = fileURLToPath(
+/**
+ * Absolute path of the shared audio fixtures folder: `FASTRTC_FIXTURES` when set, else
+ * `<repo root>/../shared/fixtures/audio`.
+ */
+export const FIXTURES_DIR: string =
+  process.env.FASTRTC_FIXTURES ??
   // this file is <repo>/src/audio/testing/fixtures.ts
-  new URL("../../../../shared/fixtures/audio/", import.meta.url),
-);
+  fileURLToPath(new URL("../../../../shared/fixtures/audio/", import.meta.url));
 
 /**
  * Absolute path of a shared audio fixture.
