@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { AudioChunk } from "../audio/types.js";
 import { getCurrentContext } from "../handlers/context.js";
 import type { EmitType } from "../handlers/emit.js";
+import { WebRTCError, warning } from "../handlers/errors.js";
 import { AdditionalOutputs, CloseStream, WebRTCData } from "../handlers/outputs.js";
 import { ReplyOnPause } from "../handlers/ReplyOnPause.js";
 import { AsyncStreamHandler, StreamHandler } from "../handlers/StreamHandler.js";
@@ -472,5 +473,41 @@ describe("on the real clock", () => {
     await session.close();
     expect(frames).toHaveLength(5);
     expect((frames[4] as number) - (frames[0] as number)).toBeGreaterThanOrEqual(60);
+  });
+});
+
+describe("errors and warnings from handler code", () => {
+  it("30/31: WebRTCError is sent once with key message; warning() sends a warning", async () => {
+    class Talks extends Scripted {
+      override emit(): EmitType {
+        this.emits++;
+        if (this.emits === 1) warning("speak up");
+        if (this.emits === 2) throw new WebRTCError("no microphone");
+        return null;
+      }
+    }
+    const h = createHarness(new Talks());
+    await h.run(100);
+    expect(h.messages.map((m) => m.msg)).toEqual([
+      { type: "warning", message: "speak up" },
+      { type: "error", message: "no microphone" },
+    ]);
+    await h.close();
+  });
+
+  it("phone mode: waitForArgs never asks, ReplyOnPause calls fn(audio) only", async () => {
+    const seen: unknown[][] = [];
+    const handler = new ReplyOnPause(
+      function* (...args: unknown[]) {
+        seen.push(args);
+      },
+      { inputSampleRate: 16000, needsArgs: true, model: new EnergyVad() },
+    );
+    const h = createHarness(handler, { phoneMode: true });
+    await h.feed(cat(silence(0.6, 16000), tone(1, 16000), silence(1.2, 16000)), 16000);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toHaveLength(1);
+    expect(h.ofType("send_input")).toHaveLength(0);
+    await h.close();
   });
 });

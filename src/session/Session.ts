@@ -8,6 +8,7 @@ import type { StreamHandlerBase } from "../handlers/StreamHandler.js";
 import { getLogger } from "../logger.js";
 import { linkedAbort } from "../utils/abort.js";
 import { type Clock, realClock } from "../utils/clock.js";
+import { Fifo } from "../utils/fifo.js";
 import { InputConverter } from "./inputConverter.js";
 import { OutputFramer } from "./outputFramer.js";
 import type { OutputFrame, SessionEndReason, SessionMode, SessionOptions } from "./sessionTypes.js";
@@ -89,9 +90,9 @@ export class Session {
   readonly #reanchorMs: number;
 
   #state: "new" | "running" | "closing" | "closed" = "new";
-  #inputQueue: Int16Array[] = [];
+  readonly #inputQueue = new Fifo<Int16Array>();
   #draining: Promise<void> | null = null;
-  #outQueue: Queued[] = [];
+  readonly #outQueue = new Fifo<Queued>();
   readonly #emitWake = new Signal();
   readonly #outWake = new Signal();
   #stop = new AbortController();
@@ -196,7 +197,7 @@ export class Session {
 
   /** Drops all audio queued for output and restarts pacing (interruption). */
   clearQueue(): void {
-    this.#outQueue = this.#outQueue.filter((q) => q.kind === "close");
+    this.#outQueue.retain((q) => q.kind === "close");
     this.#framer.clear();
     this.#needAnchor = true;
     this.#clearEpoch++;
@@ -249,8 +250,8 @@ export class Session {
         }
       }
       this.handler._bind(null);
-      this.#inputQueue = [];
-      this.#outQueue = [];
+      this.#inputQueue.clear();
+      this.#outQueue.clear();
       this.#state = "closed";
       this.#markEnded();
       try {
@@ -381,7 +382,7 @@ export class Session {
     const rate = this.handler.outputSampleRate;
     const frameSize = rate / 50;
     while (this.#running) {
-      let item = this.#outQueue[0];
+      let item = this.#outQueue.peek();
       if (!item) {
         if (this.#framer.hasPending) {
           // Wait until the next frame would be due; if nothing came by then, play the tail.

@@ -1,3 +1,5 @@
+import { Fifo } from "./fifo.js";
+
 /**
  * An unbounded FIFO queue with an awaitable `get()`, the TypeScript stand-in for Python's
  * `asyncio.Queue` in handler code.
@@ -10,8 +12,7 @@
  * ```
  */
 export class AsyncQueue<T> {
-  #items: T[] = [];
-  #head = 0;
+  readonly #items = new Fifo<T>();
   #waiters: Array<(item: T) => void> = [];
 
   /** Adds an item, handing it straight to the oldest waiting `get()` if any. */
@@ -23,19 +24,12 @@ export class AsyncQueue<T> {
 
   /** Number of queued items. */
   get size(): number {
-    return this.#items.length - this.#head;
+    return this.#items.length;
   }
 
   /** Removes and returns the oldest item, or `undefined` when empty. */
   getNowait(): T | undefined {
-    if (this.#head >= this.#items.length) return undefined;
-    const item = this.#items[this.#head] as T;
-    this.#head++;
-    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#head = 0;
-    }
-    return item;
+    return this.#items.shift();
   }
 
   /**
@@ -62,7 +56,6 @@ export class AsyncQueue<T> {
 
   /** Drops every queued item. */
   clear(): void {
-    this.#items = [];
-    this.#head = 0;
+    this.#items.clear();
   }
 }
