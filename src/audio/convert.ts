@@ -153,6 +153,17 @@ function assertChannels(channels: unknown): asserts channels is number {
   }
 }
 
+/** Checks interleaved samples hold whole frames of `channels` samples. */
+function assertInterleaved(samples: unknown, channels: unknown): void {
+  assertSamples(samples, "samples");
+  assertChannels(channels);
+  if ((samples as AudioSamples).length % channels !== 0) {
+    throw new RangeError(
+      `sample count ${(samples as AudioSamples).length} is not a multiple of the channel count ${channels}`,
+    );
+  }
+}
+
 /**
  * Averages interleaved multi-channel audio down to one channel. The result has the same sample
  * type as the input and is always a new array. Int16 averages are rounded to the nearest
@@ -167,13 +178,7 @@ function assertChannels(channels: unknown): asserts channels is number {
  * ```
  */
 export function downmixToMono<T extends AudioSamples>(samples: T, channels: number): T {
-  assertSamples(samples, "samples");
-  assertChannels(channels);
-  if (samples.length % channels !== 0) {
-    throw new RangeError(
-      `sample count ${samples.length} is not a multiple of the channel count ${channels}`,
-    );
-  }
+  assertInterleaved(samples, channels);
   const frames = samples.length / channels;
   const isInt = samples instanceof Int16Array;
   const out = (isInt ? new Int16Array(frames) : new Float32Array(frames)) as T;
@@ -231,13 +236,7 @@ export function interleave<T extends AudioSamples>(channels: readonly T[]): T {
  * ```
  */
 export function deinterleave<T extends AudioSamples>(samples: T, channels: number): T[] {
-  assertSamples(samples, "samples");
-  assertChannels(channels);
-  if (samples.length % channels !== 0) {
-    throw new RangeError(
-      `sample count ${samples.length} is not a multiple of the channel count ${channels}`,
-    );
-  }
+  assertInterleaved(samples, channels);
   const frames = samples.length / channels;
   const isInt = samples instanceof Int16Array;
   const out: T[] = [];
