@@ -57,16 +57,7 @@ export async function run(): Promise<BenchReport> {
         windows += r.probabilities.length;
       }
       const us = (ms * 1000) / windows;
-      rows.push({
-        measure: "per window, in worker",
-        model: version,
-        window: w,
-        us_per_window: us,
-        windows_per_s: Math.round(1e6 / us),
-        x_realtime: (w / 16000) * 1e6 * (1 / us),
-        p50_ms: null,
-        p99_ms: null,
-      });
+      rows.push(windowRow("per window, in worker", version, w, us));
     }
 
     const direct = await SileroInference.create(defaultSileroModelPath(version), version);
@@ -76,16 +67,7 @@ export async function run(): Promise<BenchReport> {
       let windows = 0;
       for (let k = 0; k < passes; k++) windows += (await direct.probabilities(audio, w)).length;
       const us = ((performance.now() - t0) * 1000) / windows;
-      rows.push({
-        measure: "per window, direct (bench thread)",
-        model: version,
-        window: w,
-        us_per_window: us,
-        windows_per_s: Math.round(1e6 / us),
-        x_realtime: (w / 16000) * 1e6 * (1 / us),
-        p50_ms: null,
-        p99_ms: null,
-      });
+      rows.push(windowRow("per window, direct (bench thread)", version, w, us));
     }
     await direct.dispose();
 
@@ -158,5 +140,19 @@ export async function run(): Promise<BenchReport> {
       "round trip = copy + postMessage (transfer) + int16->float + resample 48k->16k + inference (all in the worker) + segmentation; 300 calls, sequential.",
       "'resample only' = src/audio/resample.ts one-shot resample() of the same chunk on the bench thread (this part runs in the VAD worker).",
     ],
+  };
+}
+
+/** One table row for a per-window cost of `us` microseconds. */
+function windowRow(measure: string, model: string, w: number, us: number) {
+  return {
+    measure,
+    model,
+    window: w,
+    us_per_window: us,
+    windows_per_s: Math.round(1e6 / us),
+    x_realtime: (w / 16000) * 1e6 * (1 / us),
+    p50_ms: null,
+    p99_ms: null,
   };
 }
