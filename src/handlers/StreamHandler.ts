@@ -20,6 +20,8 @@ export interface HandlerBinding {
   clearQueue: () => void;
   /** Tells the session's emit loop to poll now (new input, a trigger, arguments). */
   wake: () => void;
+  /** Output frames queued and not yet played. */
+  queuedFrames: () => number;
 }
 
 /** A one-shot flag that can be awaited (Python's `asyncio.Event`). */
@@ -139,6 +141,11 @@ export abstract class StreamHandlerBase {
   /** Drops all audio queued for output (after an interruption). No-op when unbound. */
   clearQueue(): void {
     this.#binding?.clearQueue();
+  }
+
+  /** Output frames queued by the session and not yet played (0 when unbound). */
+  protected get queuedFrames(): number {
+    return this.#binding?.queuedFrames() ?? 0;
   }
 
   /** Asks the session to call `emit()` now rather than at its next idle poll. */

@@ -3,6 +3,8 @@ export { getCurrentContext } from "./context.js";
 export type { EmitType, SplitEmit } from "./emit.js";
 export { splitEmitValue } from "./emit.js";
 export { Warning, WebRTCError, warning } from "./errors.js";
+export type { AudioGenerator, GeneratorHandlerOptions } from "./GeneratorHandler.js";
+export { GeneratorHandler } from "./GeneratorHandler.js";
 export { AdditionalOutputs, CloseStream, WebRTCData } from "./outputs.js";
 export { ReplyOnPause, ReplyOnPauseState } from "./ReplyOnPause.js";
 export type {

@@ -173,6 +173,7 @@ export class Session {
       clock: this.#clock,
       clearQueue: () => this.clearQueue(),
       wake: () => this.#emitWake.notify(),
+      queuedFrames: () => this.queuedFrames,
     });
     this.#loops.push(this.#call("startUp", () => this.handler.startUp()).then(() => {}));
     this.#loops.push(this.#emitLoop(), this.#playLoop());

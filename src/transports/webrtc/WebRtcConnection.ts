@@ -1,0 +1,287 @@
+import {
+  type MediaStreamTrack,
+  type RTCDataChannel,
+  RTCPeerConnection,
+  type RTCRtpTransceiver,
+  RtpHeader,
+  RtpPacket,
+} from "werift";
+import { getLogger } from "../../logger.js";
+import type { IceCandidateInit } from "./candidate.js";
+import { JitterBuffer } from "./jitterBuffer.js";
+import { OpusStreamDecoder } from "./opus.js";
+import { OpusPacketizer, type OpusRtpPayload } from "./opusPacketizer.js";
+import type {
+  AudioDirection,
+  PeerState,
+  WebRtcConnectionEvents,
+  WebRtcConnectionOptions,
+} from "./webrtcTypes.js";
+
+const log = getLogger("webrtc");
+
+/** The offer could not be parsed or applied. */
+export class InvalidSdpError extends Error {
+  override name = "InvalidSdpError";
+}
+
+/** One media section of the remote offer. */
+export interface OfferedMedia {
+  /** `"audio"`, `"video"` or another media kind. */
+  kind: string;
+  /** The section's mid. */
+  mid: string | null;
+  /** Direction the client offered, from the client's point of view. */
+  direction: AudioDirection;
+}
+
+/**
+ * The server side of one WebRTC peer connection, on werift: applies the client's offer,
+ * answers with every local ICE candidate (no server trickle), decodes inbound Opus through a
+ * jitter buffer with loss concealment, and sends outbound audio as Opus RTP. It knows nothing
+ * about handlers or sessions; the server wires it to one.
+ *
+ * @example
+ * ```ts
+ * const conn = new WebRtcConnection({ iceServers: [] }, { onAudio: (pcm) => feed(pcm) });
+ * const media = await conn.applyOffer(offerSdp);
+ * conn.acceptAudio(media[0], "sendrecv");
+ * const answerSdp = await conn.createAnswer();
+ * conn.sendAudio(samples, 24000, false);
+ * ```
+ */
+export class WebRtcConnection {
+  readonly #pc: RTCPeerConnection;
+  readonly #events: WebRtcConnectionEvents;
+  readonly #remoteAudioTracks: MediaStreamTrack[] = [];
+  #receiving = false;
+  #sender: RTCRtpTransceiver | null = null;
+  #packetizer: OpusPacketizer | null = null;
+  #channel: RTCDataChannel | null = null;
+  #closed = false;
+  /** RTP packets sent so far. */
+  packetsSent = 0;
+  /** RTP packets received on accepted audio tracks. */
+  packetsReceived = 0;
+  /** Called with each outbound RTP payload right after it was handed to the transport. */
+  onRtpSent: ((payload: OpusRtpPayload) => void) | null = null;
+
+  constructor(options: WebRtcConnectionOptions = {}, events: WebRtcConnectionEvents = {}) {
+    this.#events = events;
+    this.#pc = new RTCPeerConnection({
+      iceServers: options.iceServers ?? [],
+      ...(options.additionalHostAddresses?.length
+        ? { iceAdditionalHostAddresses: options.additionalHostAddresses }
+        : {}),
+    });
+    this.#pc.onTrack.subscribe((track) => {
+      if (track.kind !== "audio") return;
+      this.#remoteAudioTracks.push(track);
+      if (this.#receiving) this.#listen(track);
+    });
+    this.#pc.onDataChannel.subscribe((channel) => this.#adoptChannel(channel));
+    this.#pc.connectionStateChange.subscribe((state) => {
+      if (state === "connected") this.#watchTransports();
+      this.#events.onStateChange?.(state);
+    });
+    this.#pc.iceConnectionStateChange.subscribe((state) => {
+      if (state === "failed") void this.close();
+    });
+  }
+
+  /** The peer connection's state. */
+  get state(): PeerState {
+    return this.#closed ? "closed" : this.#pc.connectionState;
+  }
+
+  /** True once the client's data channel was announced. */
+  get hasDataChannel(): boolean {
+    return this.#channel !== null;
+  }
+
+  /**
+   * Applies the client's offer and lists its media sections.
+   *
+   * @throws InvalidSdpError when the SDP is not a usable offer.
+   */
+  async applyOffer(sdp: string): Promise<OfferedMedia[]> {
+    if (!/^v=0\r?\n/.test(sdp) || !/\r?\nm=/.test(sdp)) {
+      throw new InvalidSdpError(
+        "The offer is not an SDP session description (expected v=0 and at least one m= line)",
+      );
+    }
+    try {
+      await this.#pc.setRemoteDescription({ type: "offer", sdp });
+    } catch (err) {
+      throw new InvalidSdpError(
+        `The offer could not be applied: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+    return this.#pc.getTransceivers().map((t) => ({
+      kind: t.kind,
+      mid: t.mid,
+      direction: offeredDirection(sdp, t.mid),
+    }));
+  }
+
+  /**
+   * Takes the offered audio section: `direction` is ours (`"sendrecv"` to hear the client and
+   * answer, `"recvonly"` to only listen, `"sendonly"` to only play).
+   */
+  acceptAudio(media: OfferedMedia, direction: AudioDirection): void {
+    const transceiver = this.#transceiver(media);
+    transceiver.setDirection(direction);
+    if (direction === "sendrecv" || direction === "sendonly") {
+      this.#sender = transceiver;
+      this.#packetizer = new OpusPacketizer();
+    }
+    if ((direction === "sendrecv" || direction === "recvonly") && !this.#receiving) {
+      this.#receiving = true;
+      for (const track of this.#remoteAudioTracks) this.#listen(track);
+    }
+  }
+
+  /** Declines an offered section (answered as inactive, still present in the answer). */
+  ignore(media: OfferedMedia): void {
+    this.#transceiver(media).setDirection("inactive");
+  }
+
+  /** Creates the answer and waits until every local ICE candidate is in it. */
+  async createAnswer(): Promise<string> {
+    const answer = await this.#pc.createAnswer();
+    await this.#pc.setLocalDescription(answer);
+    if (this.#pc.iceGatheringState !== "complete") {
+      await new Promise<void>((resolve) => {
+        const sub = this.#pc.iceGatheringStateChange.subscribe((s) => {
+          if (s === "complete") {
+            sub.unSubscribe();
+            resolve();
+          }
+        });
+      });
+    }
+    const sdp = this.#pc.localDescription?.sdp;
+    if (!sdp) throw new Error("werift produced no local description");
+    return sdp;
+  }
+
+  /** Adds a trickled remote candidate. */
+  async addIceCandidate(init: IceCandidateInit): Promise<void> {
+    await this.#pc.addIceCandidate({
+      candidate: init.candidate,
+      sdpMid: init.sdpMid ?? undefined,
+      sdpMLineIndex: init.sdpMLineIndex ?? undefined,
+      usernameFragment: init.usernameFragment ?? undefined,
+    });
+  }
+
+  /**
+   * Sends mono audio (any rate) as Opus RTP; call it at play time, 20 ms at a time.
+   * Returns the number of packets sent (0 while the connection is not up).
+   */
+  sendAudio(samples: Int16Array, sampleRate: number, discontinuity: boolean): number {
+    const sender = this.#sender;
+    const packetizer = this.#packetizer;
+    if (!sender || !packetizer || this.#closed) return 0;
+    const payloads = packetizer.push(samples, sampleRate, discontinuity);
+    for (const p of payloads) {
+      const header = new RtpHeader({
+        sequenceNumber: p.sequenceNumber,
+        timestamp: p.timestamp,
+        marker: p.marker,
+        payloadType: sender.sender.codec?.payloadType ?? 111,
+      });
+      sender.sender.sendRtp(new RtpPacket(header, Buffer.from(p.payload))).catch((err: unknown) => {
+        log.debug("sendRtp failed", { err });
+      });
+      this.packetsSent++;
+      this.onRtpSent?.(p);
+    }
+    return payloads.length;
+  }
+
+  /** Sends a text message on the client's data channel; false when there is none or it is closed. */
+  sendMessage(text: string): boolean {
+    const channel = this.#channel;
+    if (!channel || channel.readyState !== "open") return false;
+    channel.send(text);
+    return true;
+  }
+
+  /** Closes the peer connection. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#receiving = false;
+    try {
+      await this.#pc.close();
+    } catch (err) {
+      log.debug("close failed", { err });
+    }
+    this.#events.onStateChange?.("closed");
+  }
+
+  #transceiver(media: OfferedMedia): RTCRtpTransceiver {
+    const transceiver = this.#pc.getTransceivers().find((t) => t.mid === media.mid);
+    if (!transceiver) throw new Error(`No transceiver for mid ${String(media.mid)}`);
+    return transceiver;
+  }
+
+  /**
+   * werift leaves the peer "connected" when the remote side closes (until ICE consent expires,
+   * 30 s): a DTLS close_notify from the client or the close of its data channel ends it now.
+   */
+  #watchTransports(): void {
+    for (const dtls of this.#pc.dtlsTransports) {
+      dtls.onStateChange.subscribe((state) => {
+        if (state === "closed" || state === "failed") void this.close();
+      });
+    }
+  }
+
+  #adoptChannel(channel: RTCDataChannel): void {
+    this.#channel = channel;
+    channel.stateChanged.subscribe((state) => {
+      if (state === "closed" && this.#channel === channel) void this.close();
+    });
+    channel.onMessage.subscribe((data) => {
+      if (this.#channel !== channel) return;
+      this.#events.onDataChannelMessage?.(typeof data === "string" ? data : data.toString("utf8"));
+    });
+    this.#events.onDataChannel?.(channel.label);
+  }
+
+  #listen(track: MediaStreamTrack): void {
+    const jitter = new JitterBuffer<Buffer>();
+    const decoder = new OpusStreamDecoder();
+    track.onReceiveRtp.subscribe((rtp) => {
+      if (!this.#receiving) return;
+      this.packetsReceived++;
+      for (const out of jitter.push(rtp.header.sequenceNumber, rtp.payload)) {
+        let pcm: Int16Array;
+        if (out.kind === "lost") pcm = decoder.conceal();
+        else {
+          try {
+            pcm = decoder.decode(out.item);
+          } catch (err) {
+            log.debug("dropping an undecodable Opus packet", { err });
+            continue;
+          }
+        }
+        this.#events.onAudio?.(pcm);
+      }
+    });
+  }
+}
+
+/** Reads the direction attribute of the media section `mid` in an SDP (default sendrecv). */
+function offeredDirection(sdp: string, mid: string | null): AudioDirection {
+  const sections = sdp.split(/\r?\nm=/).slice(1);
+  for (const section of sections) {
+    const midMatch = /\r?\na=mid:(\S+)/.exec(section);
+    if (mid !== null && midMatch?.[1] !== mid) continue;
+    const dir = /\r?\na=(sendrecv|recvonly|sendonly|inactive)\b/.exec(section);
+    return (dir?.[1] as AudioDirection | undefined) ?? "sendrecv";
+  }
+  return "sendrecv";
+}

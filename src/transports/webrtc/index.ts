@@ -1,0 +1,2 @@
+export type { IceCandidateInit } from "./candidate.js";
+export type { IceServer, RtcConfiguration } from "./webrtcTypes.js";

@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import { OPUS_FRAME, OpusFrameEncoder, OpusStreamDecoder } from "./opus.js";
+import { OpusPacketizer } from "./opusPacketizer.js";
+
+function tone(n: number, rate: number, hz: number, amp = 8000, offset = 0): Int16Array {
+  const out = new Int16Array(n);
+  for (let i = 0; i < n; i++)
+    out[i] = Math.round(amp * Math.sin((2 * Math.PI * hz * (i + offset)) / rate));
+  return out;
+}
+
+function rms(x: Int16Array): number {
+  let s = 0;
+  for (const v of x) s += v * v;
+  return Math.sqrt(s / Math.max(1, x.length));
+}
+
+describe("Opus codec", () => {
+  it("round-trips a tone: 960 mono samples in, 1920 interleaved stereo values out", () => {
+    const enc = new OpusFrameEncoder();
+    const dec = new OpusStreamDecoder();
+    let last = new Int16Array(0);
+    for (let f = 0; f < 10; f++)
+      last = dec.decode(enc.encode(tone(OPUS_FRAME, 48000, 440, 8000, f * OPUS_FRAME)));
+    expect(last.length).toBe(OPUS_FRAME * 2);
+    expect(rms(last)).toBeGreaterThan((8000 / Math.SQRT2) * 0.7);
+  });
+
+  it("conceals a lost packet with 20 ms of plausible audio", () => {
+    const enc = new OpusFrameEncoder();
+    const dec = new OpusStreamDecoder();
+    for (let f = 0; f < 10; f++)
+      dec.decode(enc.encode(tone(OPUS_FRAME, 48000, 440, 8000, f * OPUS_FRAME)));
+    const plc = dec.conceal();
+    expect(plc.length).toBe(OPUS_FRAME * 2);
+    expect(rms(plc)).toBeGreaterThan(100);
+  });
+
+  it("rejects frames of the wrong size and garbage packets", () => {
+    expect(() => new OpusFrameEncoder().encode(new Int16Array(100))).toThrow(/960/);
+    expect(() => new OpusStreamDecoder().decode(new Uint8Array([0xff, 0xff, 0xff]))).toThrow();
+  });
+});
+
+describe("OpusPacketizer", () => {
+  it("numbers packets and steps timestamps by 960; marks the start", () => {
+    let now = 0;
+    const p = new OpusPacketizer({
+      now: () => now,
+      initialSequenceNumber: 65534,
+      initialTimestamp: 1000,
+    });
+    const out = [];
+    for (let i = 0; i < 3; i++) {
+      out.push(...p.push(tone(480, 24000, 300, 8000, i * 480), 24000, i === 0));
+      now += 20;
+    }
+    expect(out.map((o) => o.sequenceNumber)).toEqual([65534, 65535, 0].slice(0, out.length));
+    expect(out.length).toBeGreaterThanOrEqual(2);
+    expect(out[0]?.marker).toBe(true);
+    expect(out[1]?.marker).toBe(false);
+    expect(out[1]?.timestamp).toBe(1960);
+  });
+
+  it("after a silence, jumps the timestamp by the elapsed time and sets the marker", () => {
+    let now = 0;
+    const p = new OpusPacketizer({ now: () => now, initialSequenceNumber: 1, initialTimestamp: 0 });
+    p.push(new Int16Array(960), 48000, true);
+    now = 1000; // one second later
+    const [next] = p.push(new Int16Array(960), 48000, true);
+    expect(next?.sequenceNumber).toBe(2);
+    expect(next?.marker).toBe(true);
+    expect(next?.timestamp).toBe(48000);
+  });
+
+  it("keeps the audio: 24 kHz in, decodable 48 kHz out with the same energy", () => {
+    const p = new OpusPacketizer();
+    const dec = new OpusStreamDecoder();
+    const outs: Int16Array[] = [];
+    for (let i = 0; i < 25; i++) {
+      for (const pkt of p.push(tone(480, 24000, 500, 8000, i * 480), 24000, false))
+        outs.push(dec.decode(pkt.payload));
+    }
+    expect(outs.length).toBeGreaterThanOrEqual(24);
+    expect(rms(outs.at(-1) ?? new Int16Array())).toBeGreaterThan((8000 / Math.SQRT2) * 0.7);
+  });
+});

@@ -1,0 +1,73 @@
+import { Decoder, Encoder } from "@evan/opus";
+
+/** Opus always runs at 48 kHz on WebRTC (RFC 7587); 20 ms is 960 samples per channel. */
+export const OPUS_RATE = 48_000;
+/** Samples per channel in one 20 ms Opus frame at 48 kHz. */
+export const OPUS_FRAME = 960;
+
+/**
+ * A one-byte Opus packet (TOC only, SILK 20 ms, one frame of length 0). libopus treats a frame of
+ * length 0 as lost and runs its packet-loss concealment for the decoder's current mode.
+ */
+const PLC_PACKET = new Uint8Array([0x08]);
+
+/**
+ * Decodes one inbound Opus stream to 48 kHz stereo int16 (interleaved), with packet-loss
+ * concealment for packets that never arrived.
+ *
+ * @example
+ * ```ts
+ * const decoder = new OpusStreamDecoder();
+ * const pcm = decoder.decode(rtp.payload); // Int16Array, 1920 values for 20 ms
+ * const filler = decoder.conceal();        // 20 ms estimated by the decoder
+ * ```
+ */
+export class OpusStreamDecoder {
+  readonly #decoder = new Decoder({ channels: 2, sample_rate: OPUS_RATE });
+
+  /**
+   * Decodes one packet payload.
+   *
+   * @throws Error when the payload is not valid Opus (the caller drops the packet).
+   */
+  decode(payload: Uint8Array): Int16Array {
+    return toInt16(this.#decoder.decode(payload));
+  }
+
+  /** 20 ms of concealment audio for one lost packet (stereo, 48 kHz, interleaved). */
+  conceal(): Int16Array {
+    try {
+      return toInt16(this.#decoder.decode(PLC_PACKET));
+    } catch {
+      return new Int16Array(OPUS_FRAME * 2);
+    }
+  }
+}
+
+/**
+ * Encodes 20 ms frames of 48 kHz mono int16 audio to Opus packets (voice tuned).
+ *
+ * @example
+ * ```ts
+ * const encoder = new OpusFrameEncoder();
+ * const payload = encoder.encode(new Int16Array(960));
+ * ```
+ */
+export class OpusFrameEncoder {
+  readonly #encoder = new Encoder({ channels: 1, sample_rate: OPUS_RATE, application: "voip" });
+
+  /** Encodes exactly {@link OPUS_FRAME} mono samples. */
+  encode(frame: Int16Array): Uint8Array {
+    if (frame.length !== OPUS_FRAME) {
+      throw new RangeError(`Opus frames must be ${OPUS_FRAME} samples, got ${frame.length}`);
+    }
+    return this.#encoder.encode(frame);
+  }
+}
+
+function toInt16(bytes: Uint8Array): Int16Array {
+  if (bytes.byteOffset % 2 === 0) {
+    return new Int16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 1);
+  }
+  return new Int16Array(bytes.slice().buffer);
+}

@@ -1,0 +1,108 @@
+import { audioToFloat32, floatToInt16Rounded } from "../../audio/convert.js";
+import { Reframer } from "../../audio/framer.js";
+import { StreamingResampler } from "../../audio/resample.js";
+import { OPUS_FRAME, OPUS_RATE, OpusFrameEncoder } from "./opus.js";
+
+/** One outbound RTP payload with the header fields that matter for Opus audio. */
+export interface OpusRtpPayload {
+  /** 16-bit sequence number, +1 per packet. */
+  sequenceNumber: number;
+  /** 32-bit RTP timestamp on the 48 kHz clock. */
+  timestamp: number;
+  /** Set on the first packet after silence (RFC 3551 talkspurt start). */
+  marker: boolean;
+  /** The Opus packet. */
+  payload: Uint8Array;
+}
+
+/**
+ * Options of an {@link OpusPacketizer}.
+ *
+ * @example
+ * ```ts
+ * new OpusPacketizer({ now: () => performance.now() });
+ * ```
+ */
+export interface OpusPacketizerOptions {
+  /** Milliseconds now, used to advance timestamps over silences. Default `performance.now`. */
+  now?: () => number;
+  /** First sequence number. Default: random (RFC 3550). */
+  initialSequenceNumber?: number;
+  /** First timestamp. Default: random (RFC 3550). */
+  initialTimestamp?: number;
+}
+
+/**
+ * Turns mono int16 audio at any rate into 20 ms Opus RTP payloads at 48 kHz: resampling,
+ * re-framing to 960 samples, encoding, sequence numbers and timestamps. A frame marked as a
+ * discontinuity (a new reply after silence) sets the marker bit, and its timestamp jumps by
+ * the time that passed, so the receiver's jitter buffer sees the pause as a pause.
+ *
+ * @example
+ * ```ts
+ * const packetizer = new OpusPacketizer();
+ * for (const p of packetizer.push(samples24k, 24000, false)) sender.sendRtp(toRtp(p));
+ * ```
+ */
+export class OpusPacketizer {
+  readonly #encoder = new OpusFrameEncoder();
+  readonly #framer = new Reframer<Int16Array>(OPUS_FRAME, "int16");
+  readonly #now: () => number;
+  #resampler: StreamingResampler | null = null;
+  #rate = OPUS_RATE;
+  #seq: number;
+  #ts: number;
+  #lastSentAt: number | null = null;
+  #pendingMarker = true;
+  /** Packets produced so far. */
+  packets = 0;
+
+  constructor(options: OpusPacketizerOptions = {}) {
+    this.#now = options.now ?? (() => performance.now());
+    this.#seq = (options.initialSequenceNumber ?? Math.floor(Math.random() * 0x10000)) & 0xffff;
+    this.#ts = (options.initialTimestamp ?? Math.floor(Math.random() * 0x1_0000_0000)) >>> 0;
+  }
+
+  /**
+   * Adds mono audio and returns the packets it completes (zero or more).
+   *
+   * @param discontinuity true when this audio starts after a gap (marker bit, timestamp jump).
+   */
+  push(samples: Int16Array, sampleRate: number, discontinuity: boolean): OpusRtpPayload[] {
+    if (discontinuity) this.#pendingMarker = true;
+    const at48k = this.#to48k(samples, sampleRate);
+    const out: OpusRtpPayload[] = [];
+    for (const frame of this.#framer.push(at48k)) out.push(this.#packet(frame));
+    return out;
+  }
+
+  #to48k(samples: Int16Array, sampleRate: number): Int16Array {
+    if (sampleRate === OPUS_RATE) return samples;
+    if (this.#resampler === null || this.#rate !== sampleRate) {
+      this.#resampler = new StreamingResampler(sampleRate, OPUS_RATE);
+      this.#rate = sampleRate;
+    }
+    return floatToInt16Rounded(this.#resampler.process(audioToFloat32(samples)));
+  }
+
+  #packet(frame: Int16Array): OpusRtpPayload {
+    const now = this.#now();
+    const marker = this.#pendingMarker;
+    if (this.#lastSentAt !== null) {
+      let step = OPUS_FRAME;
+      if (marker)
+        step = Math.max(OPUS_FRAME, Math.round(((now - this.#lastSentAt) * OPUS_RATE) / 1000));
+      this.#ts = (this.#ts + step) >>> 0;
+      this.#seq = (this.#seq + 1) & 0xffff;
+    }
+    this.#lastSentAt = now;
+    this.#pendingMarker = false;
+    this.packets++;
+    return {
+      sequenceNumber: this.#seq,
+      timestamp: this.#ts,
+      marker,
+      payload: this.#encoder.encode(frame),
+    };
+  }
+}
