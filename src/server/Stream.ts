@@ -1,0 +1,387 @@
+import { GeneratorHandler } from "../handlers/GeneratorHandler.js";
+import type { AdditionalOutputs } from "../handlers/outputs.js";
+import { StreamHandlerBase } from "../handlers/StreamHandler.js";
+import { getLogger } from "../logger.js";
+import { checkTrickledCandidate } from "../transports/webrtc/candidate.js";
+import { InvalidSdpError } from "../transports/webrtc/WebRtcConnection.js";
+import type { RtcConfiguration } from "../transports/webrtc/webrtcTypes.js";
+import { type Clock, realClock } from "../utils/clock.js";
+import { launchStream } from "./http/launch.js";
+import { type MountTarget, mountStream } from "./http/mount.js";
+import { type OfferBody, parseOfferBody } from "./offerBody.js";
+import { OutputsBus } from "./outputsBus.js";
+import type {
+  LaunchedServer,
+  LaunchOptions,
+  Modality,
+  MountOptions,
+  RouteResponse,
+  StreamMode,
+  StreamOptions,
+  UIArgs,
+} from "./streamTypes.js";
+import { WebRtcEntry } from "./webrtcEntry.js";
+
+const log = getLogger("server");
+
+const MODES: readonly StreamMode[] = ["send-receive", "send", "receive"];
+
+/** An offered track of a kind the stream does not take (HTTP 500, as FastRTC). */
+export class UnsupportedTrackError extends Error {
+  override name = "UnsupportedTrackError";
+}
+
+function failed(error: string, extra: Record<string, unknown> = {}): RouteResponse {
+  return { status: 200, body: { status: "failed", meta: { error, ...extra } } };
+}
+
+function positiveOrNull(value: number | null | undefined, name: string): number | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== "number" || Number.isNaN(value) || value <= 0) {
+    throw new RangeError(
+      `${name} must be a positive number of seconds or null, got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * A voice app: one handler served to many clients over WebRTC (and, later, WebSocket and the
+ * telephone), with the built-in page. FastRTC's `Stream`, in TypeScript idiom.
+ *
+ * @example
+ * ```ts
+ * import { ReplyOnPause, Stream, type AudioChunk } from "fastrtc-ts";
+ *
+ * async function* echo(audio: AudioChunk) {
+ *   yield audio;
+ * }
+ *
+ * const stream = new Stream({ handler: new ReplyOnPause(echo), modality: "audio", mode: "send-receive" });
+ * const server = await stream.launch({ port: 7860 });
+ * console.log(`open ${server.url}`);
+ * ```
+ */
+export class Stream {
+  /** The handler given to the constructor (each connection gets a copy). */
+  readonly handler: StreamHandlerBase;
+  readonly mode: StreamMode;
+  readonly modality: Modality;
+  /** Most simultaneous connections (`Infinity` for none). */
+  readonly concurrencyLimit: number;
+  /** Seconds a connection may stay connected, or `null`. */
+  readonly timeLimit: number | null;
+  readonly allowExtraTracks: boolean;
+  readonly uiArgs: UIArgs;
+  readonly trackConstraints: Record<string, unknown> | null;
+  /** Largest accepted request body, in bytes. */
+  readonly maxBodyBytes: number;
+  readonly #options: StreamOptions;
+  readonly #clock: Clock;
+  readonly #connectTimeoutMs: number;
+  readonly #entries = new Map<string, WebRtcEntry>();
+  readonly #pending = new Set<Promise<unknown>>();
+  readonly #outputs = new OutputsBus();
+  readonly #closers = new Set<() => Promise<void>>();
+  #closed = false;
+
+  /**
+   * FastRTC's `stream.ui`: `stream.ui.launch(options)` is {@link Stream.launch}.
+   */
+  readonly ui: { launch: (options?: LaunchOptions) => Promise<LaunchedServer> };
+
+  constructor(options: StreamOptions) {
+    if (options === null || typeof options !== "object") {
+      throw new TypeError("new Stream(options) needs an options object with a handler");
+    }
+    const mode = options.mode ?? "send-receive";
+    if (!MODES.includes(mode)) {
+      throw new RangeError(`mode must be one of ${MODES.join(", ")}; got ${String(mode)}`);
+    }
+    const modality = options.modality ?? "audio";
+    if (modality !== "audio") {
+      throw new RangeError(
+        `modality ${JSON.stringify(modality)} is not supported yet: fastrtc-ts streams audio only (use modality: "audio")`,
+      );
+    }
+    this.mode = mode;
+    this.modality = modality;
+    this.handler = Stream.#resolveHandler(options.handler, mode);
+    const limit = options.concurrencyLimit === undefined ? 10 : options.concurrencyLimit;
+    if (limit !== null && (typeof limit !== "number" || Number.isNaN(limit) || limit < 1)) {
+      throw new RangeError(
+        `concurrencyLimit must be a number >= 1, Infinity or null; got ${String(limit)}`,
+      );
+    }
+    this.concurrencyLimit = limit === null ? Number.POSITIVE_INFINITY : Math.floor(limit);
+    this.timeLimit = positiveOrNull(options.timeLimit, "timeLimit");
+    this.#connectTimeoutMs =
+      (positiveOrNull(options.connectTimeout ?? 30, "connectTimeout") ?? 30) * 1000;
+    this.allowExtraTracks = options.allowExtraTracks ?? false;
+    this.uiArgs = { ...(options.uiArgs ?? {}) };
+    this.trackConstraints = options.trackConstraints ?? null;
+    this.maxBodyBytes = options.maxBodyBytes ?? 65_536;
+    this.#clock = options.clock ?? realClock;
+    this.#options = options;
+    this.ui = { launch: (o) => this.launch(o) };
+  }
+
+  static #resolveHandler(handler: StreamOptions["handler"], mode: StreamMode): StreamHandlerBase {
+    if (handler instanceof StreamHandlerBase) return handler;
+    if (typeof handler === "function") {
+      if (mode !== "receive") {
+        throw new TypeError(
+          `In the ${mode} mode for audio, the handler must be a StreamHandler, AsyncStreamHandler or ReplyOnPause instance; plain functions are for mode "receive"`,
+        );
+      }
+      return new GeneratorHandler(handler);
+    }
+    throw new TypeError(
+      "handler must be a StreamHandlerBase instance or, in receive mode, a generator function",
+    );
+  }
+
+  /** Number of live peer connections (each holds a concurrency slot). */
+  get liveConnections(): number {
+    return this.#entries.size;
+  }
+
+  /** The per-connection handler copies, by connection id (FastRTC's `stream.handlers`). */
+  get handlers(): ReadonlyMap<string, StreamHandlerBase> {
+    const map = new Map<string, StreamHandlerBase>();
+    for (const [id, entry] of this.#entries) map.set(id, entry.handler);
+    return map;
+  }
+
+  /** The client-side peer configuration, resolved (functions are called). */
+  async resolveRtcConfiguration(): Promise<RtcConfiguration> {
+    const source = this.#options.rtcConfiguration;
+    if (source === null || source === undefined) return {};
+    const value = typeof source === "function" ? await source() : source;
+    return value ?? {};
+  }
+
+  /**
+   * Handles a `POST /webrtc/offer` body (raw text, or an already parsed value): an offer or a
+   * trickled ICE candidate. Returns FastRTC's status and JSON for every case (spec §2.1).
+   *
+   * @example
+   * ```ts
+   * const { status, body } = await stream.offer(await request.text());
+   * ```
+   */
+  async offer(input: string | { parsed: unknown }): Promise<RouteResponse> {
+    if (this.#closed) return { status: 503, body: { detail: "The stream is closed" } };
+    const parsed = parseOfferBody(input);
+    if (!parsed.ok) return { status: 422, body: { detail: parsed.detail } };
+    const body = parsed.body;
+    if (body.type === "ice-candidate") return this.#candidate(body);
+    const work = this.#offer(body);
+    this.#pending.add(work);
+    try {
+      return await work;
+    } finally {
+      this.#pending.delete(work);
+    }
+  }
+
+  async #candidate(body: OfferBody): Promise<RouteResponse> {
+    const entry = this.#entries.get(body.webrtc_id);
+    if (!entry) return failed("unknown_connection");
+    if (
+      entry.closed ||
+      entry.connection.state === "closed" ||
+      entry.connection.state === "failed"
+    ) {
+      return failed("connection_closed");
+    }
+    const check = checkTrickledCandidate(body.candidate);
+    if (!check.ok) return failed(check.error);
+    try {
+      await entry.connection.addIceCandidate(check.init);
+      return { status: 200, body: { status: "success" } };
+    } catch (err) {
+      return failed(err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  async #offer(body: OfferBody): Promise<RouteResponse> {
+    const id = body.webrtc_id;
+    const existing = this.#entries.get(id);
+    if (existing?.mediaRegistered) return failed("connection_already_exists");
+    if (existing) await existing.cleanup();
+    if (this.#entries.size >= this.concurrencyLimit) {
+      return failed("concurrency_limit_reached", { limit: this.concurrencyLimit });
+    }
+    if (typeof body.sdp !== "string" || body.sdp.length === 0) {
+      return { status: 400, body: { detail: 'An offer needs an "sdp" string' } };
+    }
+    const serverIce = this.#options.serverRtcConfiguration?.iceServers ?? [];
+    const entry = new WebRtcEntry({
+      id,
+      handler: this.handler.copy(),
+      mode: this.mode,
+      clock: this.#clock,
+      iceServers: serverIce,
+      additionalHostAddresses: this.#options.additionalHostAddresses ?? [],
+      connectTimeoutMs: this.#connectTimeoutMs,
+      timeLimitMs: this.timeLimit === null ? null : this.timeLimit * 1000,
+      outputs: this.#outputs,
+      onCleanup: (e) => {
+        if (this.#entries.get(e.id) === e) this.#entries.delete(e.id);
+      },
+    });
+    this.#entries.set(id, entry);
+    this.#outputs.open(id);
+    try {
+      const media = await entry.connection.applyOffer(body.sdp);
+      for (const m of media) {
+        if (m.kind === "audio") entry.acceptAudio(m);
+        else if (this.allowExtraTracks) entry.connection.ignore(m);
+        else
+          throw new UnsupportedTrackError(
+            `Unsupported track kind '${m.kind}' for modality '${this.modality}'`,
+          );
+      }
+      if (this.mode === "receive" && !entry.mediaRegistered) {
+        throw new InvalidSdpError(
+          "A receive-mode offer needs an audio section (addTransceiver('audio', { direction: 'recvonly' }))",
+        );
+      }
+      entry.armConnectTimeout();
+      const sdp = await entry.connection.createAnswer();
+      if (entry.closed) return failed("connection_closed");
+      log.debug("answered offer", { id });
+      return { status: 200, body: { sdp, type: "answer" } };
+    } catch (err) {
+      await entry.cleanup();
+      if (err instanceof InvalidSdpError) return { status: 400, body: { detail: err.message } };
+      if (err instanceof UnsupportedTrackError)
+        return { status: 500, body: { detail: err.message } };
+      log.error("offer failed", { id, err });
+      return { status: 500, body: { detail: "Internal Server Error" } };
+    }
+  }
+
+  /**
+   * Gives a connection its inputs (FastRTC's `set_input`): the handler's `latestArgs` become
+   * `["__webrtc_value__", ...args]` and a pending `waitForArgs()` resolves. Unknown ids are
+   * ignored; returns whether the id was live.
+   *
+   * @example
+   * ```ts
+   * stream.setInput(webrtcId, "formal", 0.7);
+   * ```
+   */
+  setInput(id: string, ...args: unknown[]): boolean {
+    const entry = this.#entries.get(id);
+    if (!entry || args.length === 0) return false;
+    entry.handler.setArgs(args);
+    return true;
+  }
+
+  /**
+   * The `AdditionalOutputs` of a connection as they are produced; ends when the connection ends
+   * (also when it already ended).
+   *
+   * @example
+   * ```ts
+   * for await (const out of stream.outputStream(webrtcId)) send(out.args);
+   * ```
+   */
+  outputStream(id: string): AsyncGenerator<AdditionalOutputs, void, undefined> {
+    return this.#outputs.stream(id);
+  }
+
+  /**
+   * Waits for the next `AdditionalOutputs` of a connection.
+   *
+   * @throws Error after `timeoutMs` (default 10 s, as FastRTC) or when the connection ends.
+   * @example
+   * ```ts
+   * const out = await stream.fetchLatestOutput(webrtcId);
+   * ```
+   */
+  fetchLatestOutput(id: string, timeoutMs = 10_000): Promise<AdditionalOutputs> {
+    return this.#outputs.next(id, timeoutMs);
+  }
+
+  /**
+   * Tells a client to close (`"closed"`) or reopen (`"open"`) its connection, with
+   * `{"type":"update_connection","data":...}`. Returns false for unknown ids.
+   *
+   * @example
+   * ```ts
+   * await stream.updateConnection(webrtcId, "closed");
+   * ```
+   */
+  async updateConnection(id: string, state: "open" | "closed"): Promise<boolean> {
+    const entry = this.#entries.get(id);
+    if (!entry) return false;
+    return entry.send({ type: "update_connection", data: state });
+  }
+
+  /**
+   * Ends one connection now (as if the client had left). Returns false for unknown ids.
+   *
+   * @example
+   * ```ts
+   * await stream.closeConnection(webrtcId);
+   * ```
+   */
+  async closeConnection(id: string): Promise<boolean> {
+    const entry = this.#entries.get(id);
+    if (!entry) return false;
+    await entry.cleanup();
+    return true;
+  }
+
+  /**
+   * Adds the routes to an app: `POST {path}/webrtc/offer` (and the page at `{path}/` when
+   * `ui` is true). Works with Hono, Express, Fastify and a plain `node:http` server.
+   *
+   * @example
+   * ```ts
+   * const app = new Hono();
+   * stream.mount(app, { path: "/api" });
+   * ```
+   */
+  mount(app: MountTarget, options: MountOptions = {}): void {
+    mountStream(this, app, options);
+  }
+
+  /**
+   * Serves the built-in page at "/" and every route on a new HTTP server.
+   *
+   * @example
+   * ```ts
+   * const server = await stream.launch({ port: 7860 });
+   * // ... later
+   * await server.close();
+   * ```
+   */
+  async launch(options: LaunchOptions = {}): Promise<LaunchedServer> {
+    const server = await launchStream(this, options);
+    const close = server.close;
+    this.#closers.add(close);
+    return {
+      ...server,
+      close: async () => {
+        this.#closers.delete(close);
+        await close();
+        await this.close();
+      },
+    };
+  }
+
+  /** Ends every connection, frees every resource and stops servers started by `launch`. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.allSettled([...this.#pending]);
+    await Promise.allSettled([...this.#entries.values()].map((e) => e.cleanup()));
+    this.#outputs.endAll();
+    const closers = [...this.#closers];
+    this.#closers.clear();
+    await Promise.allSettled(closers.map((c) => c()));
+  }
+}

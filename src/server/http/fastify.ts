@@ -1,0 +1,83 @@
+import type { Stream } from "../Stream.js";
+import type { MountOptions } from "../streamTypes.js";
+import { type RequestBody, streamRoutes } from "./router.js";
+
+interface FastifyReplyLike {
+  code(status: number): FastifyReplyLike;
+  headers(values: Record<string, string>): FastifyReplyLike;
+  send(body: string): unknown;
+}
+
+interface FastifyScope {
+  removeAllContentTypeParsers(): void;
+  addContentTypeParser(
+    type: string,
+    options: { parseAs: "string"; bodyLimit: number },
+    parser: (req: unknown, body: string, done: (err: Error | null, body?: unknown) => void) => void,
+  ): void;
+  route(options: {
+    method: string;
+    url: string;
+    handler: (req: { body?: unknown }, reply: FastifyReplyLike) => Promise<unknown>;
+    errorHandler?: (err: { code?: string }, req: unknown, reply: FastifyReplyLike) => unknown;
+  }): unknown;
+}
+
+/** The part of a Fastify instance that mounting uses. */
+export interface FastifyLike {
+  register(plugin: (scope: FastifyScope) => Promise<void>): unknown;
+  addContentTypeParser: unknown;
+}
+
+/**
+ * Registers a stream's routes on a Fastify instance, in their own scope so that bodies reach
+ * the stream as raw text (FastRTC's 422 answers, our body limit) whatever parsers the app uses.
+ *
+ * @example
+ * ```ts
+ * const app = Fastify();
+ * mountOnFastify(stream, app, { path: "/api" });
+ * await app.listen({ port: 8000 });
+ * ```
+ */
+export function mountOnFastify(stream: Stream, app: FastifyLike, options: MountOptions = {}): void {
+  const routes = streamRoutes(stream, options);
+  app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser(
+      "*",
+      { parseAs: "string", bodyLimit: stream.maxBodyBytes },
+      (_req, body, done) => done(null, body),
+    );
+    for (const route of routes) {
+      scope.route({
+        method: route.method,
+        url: route.path,
+        handler: async (req, reply) => {
+          const body: RequestBody = {
+            kind: "text",
+            text: typeof req.body === "string" ? req.body : "",
+          };
+          const out = await route.handle(async () => body);
+          return reply.code(out.status).headers(out.headers).send(out.body);
+        },
+        errorHandler: (err, _req, reply) => {
+          if (err.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+            return reply
+              .code(413)
+              .headers({ "content-type": "application/json" })
+              .send(
+                JSON.stringify({
+                  detail: `Request body is larger than ${stream.maxBodyBytes} bytes`,
+                }),
+              );
+          }
+          return reply
+            .code(500)
+            .headers({ "content-type": "application/json" })
+            .send(JSON.stringify({ detail: "Internal Server Error" }));
+        },
+      });
+    }
+  });
+}

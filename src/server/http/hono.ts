@@ -1,0 +1,59 @@
+import type { Stream } from "../Stream.js";
+import type { MountOptions } from "../streamTypes.js";
+import { type RequestBody, streamRoutes } from "./router.js";
+
+/** The part of a Hono app that mounting uses. */
+export interface HonoLike {
+  on(
+    method: string,
+    path: string,
+    handler: (c: { req: { raw: Request } }) => Promise<Response>,
+  ): unknown;
+  fetch: (request: Request, ...rest: never[]) => unknown;
+}
+
+/**
+ * Registers a stream's routes on a Hono app.
+ *
+ * @example
+ * ```ts
+ * const app = new Hono();
+ * mountOnHono(stream, app, { path: "/api" });
+ * ```
+ */
+export function mountOnHono(stream: Stream, app: HonoLike, options: MountOptions = {}): void {
+  for (const route of streamRoutes(stream, options)) {
+    app.on(route.method, route.path, async (c) => {
+      const out = await route.handle(() => readWebBody(c.req.raw, stream.maxBodyBytes));
+      return new Response(c.req.raw.method === "HEAD" ? null : out.body, {
+        status: out.status,
+        headers: out.headers,
+      });
+    });
+  }
+}
+
+/**
+ * Reads a Fetch API request body up to `limit` bytes.
+ *
+ * @internal
+ */
+export async function readWebBody(request: Request, limit: number): Promise<RequestBody> {
+  const declared = Number(request.headers.get("content-length"));
+  if (Number.isFinite(declared) && declared > limit) return { kind: "too-large", limit };
+  if (!request.body) return { kind: "text", text: "" };
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      return { kind: "too-large", limit };
+    }
+    chunks.push(value);
+  }
+  return { kind: "text", text: Buffer.concat(chunks).toString("utf8") };
+}

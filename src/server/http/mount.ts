@@ -1,0 +1,80 @@
+import { type IncomingMessage, Server, type ServerResponse } from "node:http";
+import type { Stream } from "../Stream.js";
+import type { MountOptions } from "../streamTypes.js";
+import { type FastifyLike, mountOnFastify } from "./fastify.js";
+import { type HonoLike, mountOnHono } from "./hono.js";
+import { createNodeListener } from "./node.js";
+
+/** An Express (or Connect) app: a function with `use`. */
+export interface ExpressLike {
+  (req: IncomingMessage, res: ServerResponse, next?: () => void): unknown;
+  use(
+    handler: (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void,
+  ): unknown;
+}
+
+/**
+ * What {@link Stream.mount} accepts: a Hono app, an Express/Connect app, a Fastify instance, or
+ * a `node:http` server.
+ *
+ * @example
+ * ```ts
+ * const target: MountTarget = new Hono();
+ * ```
+ */
+export type MountTarget = HonoLike | ExpressLike | FastifyLike | Server;
+
+type Listener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * Mounts a stream's routes on whatever kind of app `target` is.
+ *
+ * @throws TypeError for anything else.
+ * @internal
+ */
+export function mountStream(stream: Stream, target: MountTarget, options: MountOptions = {}): void {
+  if (target instanceof Server) {
+    mountOnNodeServer(stream, target, options);
+    return;
+  }
+  const t = target as unknown as Record<string, unknown>;
+  if (typeof t.register === "function" && typeof t.addContentTypeParser === "function") {
+    mountOnFastify(stream, target as FastifyLike, options);
+    return;
+  }
+  if (
+    typeof t.fetch === "function" &&
+    typeof t.on === "function" &&
+    typeof t.route === "function"
+  ) {
+    mountOnHono(stream, target as HonoLike, options);
+    return;
+  }
+  if (typeof target === "function" && typeof t.use === "function") {
+    (target as ExpressLike).use(createNodeListener(stream, options));
+    return;
+  }
+  throw new TypeError(
+    "stream.mount() needs a Hono app, an Express/Connect app, a Fastify instance or a node:http Server",
+  );
+}
+
+/**
+ * Puts the stream's routes in front of a `node:http` server's existing request listeners:
+ * requests for the stream's paths are answered, others go to the listeners already there
+ * (or get a 404 when there are none).
+ */
+function mountOnNodeServer(stream: Stream, server: Server, options: MountOptions): void {
+  const previous = server.listeners("request") as Listener[];
+  server.removeAllListeners("request");
+  const listener = createNodeListener(stream, options);
+  server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    if (previous.length === 0) {
+      listener(req, res);
+      return;
+    }
+    listener(req, res, () => {
+      for (const p of previous) p.call(server, req, res);
+    });
+  });
+}

@@ -1,0 +1,122 @@
+import { getLogger } from "../../logger.js";
+import { loadUiBundle, renderPage } from "../../ui/index.js";
+import type { Stream } from "../Stream.js";
+import type { MountOptions } from "../streamTypes.js";
+
+const log = getLogger("http");
+
+/** The request body as an adapter has it. */
+export type RequestBody =
+  | { kind: "text"; text: string }
+  | { kind: "parsed"; value: unknown }
+  | { kind: "too-large"; limit: number };
+
+/** A framework-neutral HTTP response. */
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** One route of a stream. */
+export interface StreamRoute {
+  method: "GET" | "POST";
+  /** Full path including the mount prefix. */
+  path: string;
+  /** Handles a matched request. */
+  handle(body: () => Promise<RequestBody>): Promise<HttpResponse>;
+}
+
+function json(status: number, value: unknown): HttpResponse {
+  return { status, headers: { "content-type": "application/json" }, body: JSON.stringify(value) };
+}
+
+/** Normalises a mount prefix: "" or "/x" without a trailing slash. */
+export function normalizePrefix(path: string | undefined): string {
+  let p = (path ?? "").trim();
+  if (p === "" || p === "/") return "";
+  if (!p.startsWith("/")) p = `/${p}`;
+  return p.replace(/\/+$/, "");
+}
+
+/**
+ * The routes of a stream under a prefix, independent of any HTTP framework. Every adapter
+ * (Hono, Express, Fastify, node:http, `launch`) serves exactly these.
+ *
+ * @internal
+ */
+export function streamRoutes(stream: Stream, options: MountOptions = {}): StreamRoute[] {
+  const prefix = normalizePrefix(options.path);
+  const routes: StreamRoute[] = [
+    {
+      method: "POST",
+      path: `${prefix}/webrtc/offer`,
+      handle: async (readBody) => {
+        const body = await readBody();
+        if (body.kind === "too-large") {
+          return json(413, { detail: `Request body is larger than ${body.limit} bytes` });
+        }
+        const res = await stream.offer(body.kind === "text" ? body.text : { parsed: body.value });
+        return json(res.status, res.body);
+      },
+    },
+  ];
+  if (options.ui) {
+    const page: StreamRoute["handle"] = async () => {
+      try {
+        const [bundle, rtcConfiguration] = await Promise.all([
+          loadUiBundle(),
+          stream.resolveRtcConfiguration(),
+        ]);
+        const html = renderPage(
+          {
+            ...stream.uiArgs,
+            mode: stream.mode,
+            modality: stream.modality,
+            path: prefix,
+            rtcConfiguration,
+            trackConstraints: stream.trackConstraints,
+          },
+          bundle,
+        );
+        return { status: 200, headers: { "content-type": "text/html; charset=utf-8" }, body: html };
+      } catch (err) {
+        log.error("could not render the page", { err });
+        return json(500, {
+          detail: `The page could not be rendered: ${err instanceof Error ? err.message : String(err)}`,
+        });
+      }
+    };
+    routes.push({ method: "GET", path: `${prefix}/`, handle: page });
+    if (prefix !== "") routes.push({ method: "GET", path: prefix, handle: page });
+  }
+  return routes;
+}
+
+/**
+ * Finds the route for a request; a known path with the wrong method gives a 405 route.
+ *
+ * @internal
+ */
+export function matchRoute(
+  routes: StreamRoute[],
+  method: string,
+  pathname: string,
+): StreamRoute | null {
+  const m = method.toUpperCase() === "HEAD" ? "GET" : method.toUpperCase();
+  const samePath = routes.filter((r) => r.path === pathname);
+  if (samePath.length === 0) return null;
+  const exact = samePath.find((r) => r.method === m);
+  if (exact) return exact;
+  return {
+    method: m as "GET",
+    path: pathname,
+    handle: async () => ({
+      ...json(405, { detail: "Method Not Allowed" }),
+      headers: {
+        "content-type": "application/json",
+        allow: samePath.map((r) => r.method).join(", "),
+      },
+    }),
+  };
+}

@@ -1,0 +1,168 @@
+import type { StreamHandlerBase } from "../handlers/StreamHandler.js";
+import { getLogger } from "../logger.js";
+import { Session } from "../session/Session.js";
+import type { SessionMode } from "../session/sessionTypes.js";
+import type { OfferedMedia } from "../transports/webrtc/WebRtcConnection.js";
+import { WebRtcConnection } from "../transports/webrtc/WebRtcConnection.js";
+import type { IceServer, PeerState } from "../transports/webrtc/webrtcTypes.js";
+import type { Clock } from "../utils/clock.js";
+import type { OutputsBus } from "./outputsBus.js";
+
+const log = getLogger("server");
+
+/** Everything a {@link WebRtcEntry} needs from its stream. */
+export interface WebRtcEntryOptions {
+  id: string;
+  handler: StreamHandlerBase;
+  mode: SessionMode;
+  clock: Clock;
+  iceServers: IceServer[];
+  additionalHostAddresses: string[];
+  connectTimeoutMs: number;
+  timeLimitMs: number | null;
+  outputs: OutputsBus;
+  /** Called once when the entry is cleaned up (frees its slot). */
+  onCleanup: (entry: WebRtcEntry) => void;
+}
+
+/**
+ * One WebRTC connection of a stream: its peer, its handler copy and the session that runs
+ * it. Starts the session when FastRTC would (send modes: once the client's data channel and
+ * audio track are both there; receive mode: once connected), enforces the connect timeout and
+ * `timeLimit`, and cleans up exactly once on every path.
+ *
+ * @internal
+ */
+export class WebRtcEntry {
+  readonly id: string;
+  readonly handler: StreamHandlerBase;
+  readonly connection: WebRtcConnection;
+  /** True once an audio section was accepted (FastRTC's "registered media connection"). */
+  mediaRegistered = false;
+  #session: Session | null = null;
+  #connectTimer: { cancel(): void } | null = null;
+  #timeLimitTimer: { cancel(): void } | null = null;
+  #cleanup: Promise<void> | null = null;
+  readonly #opts: WebRtcEntryOptions;
+
+  constructor(options: WebRtcEntryOptions) {
+    this.#opts = options;
+    this.id = options.id;
+    this.handler = options.handler;
+    this.connection = new WebRtcConnection(
+      { iceServers: options.iceServers, additionalHostAddresses: options.additionalHostAddresses },
+      {
+        onAudio: (pcm) => this.#session?.pushAudio([48000, pcm, "stereo"]),
+        onDataChannel: () => this.#maybeStart(),
+        onDataChannelMessage: (text) => {
+          this.connection.sendMessage(
+            JSON.stringify({ type: "log", data: `Server received: ${text}` }),
+          );
+        },
+        onStateChange: (state) => this.#onState(state),
+      },
+    );
+  }
+
+  /** The running session, once started. */
+  get session(): Session | null {
+    return this.#session;
+  }
+
+  /** True after cleanup started. */
+  get closed(): boolean {
+    return this.#cleanup !== null;
+  }
+
+  /** Accepts the offered audio section with the direction the stream's mode implies. */
+  acceptAudio(media: OfferedMedia): void {
+    const mode = this.#opts.mode;
+    const clientSends = media.direction === "sendrecv" || media.direction === "sendonly";
+    const clientReceives = media.direction === "sendrecv" || media.direction === "recvonly";
+    const weSend = mode !== "send" && clientReceives;
+    const weReceive = mode !== "receive" && clientSends;
+    const direction =
+      weSend && weReceive ? "sendrecv" : weSend ? "sendonly" : weReceive ? "recvonly" : "inactive";
+    this.connection.acceptAudio(media, direction);
+    this.mediaRegistered = true;
+  }
+
+  /** Starts the 30 s (by default) wait for "connected". */
+  armConnectTimeout(): void {
+    this.#connectTimer = this.#timer(this.#opts.connectTimeoutMs, () => {
+      log.info("connection did not connect in time", { id: this.id });
+      void this.cleanup();
+    });
+  }
+
+  /**
+   * Ends the connection: stops the session (`shutdown()` once, then `reset()`), closes the peer,
+   * ends output streams and frees the slot. Idempotent.
+   */
+  cleanup(): Promise<void> {
+    this.#cleanup ??= (async () => {
+      this.#connectTimer?.cancel();
+      this.#timeLimitTimer?.cancel();
+      this.#opts.onCleanup(this);
+      this.#opts.outputs.end(this.id);
+      try {
+        await this.#session?.close();
+      } finally {
+        await this.connection.close();
+      }
+    })();
+    return this.#cleanup;
+  }
+
+  /** Sends a raw text message on the data channel; false when it is not open. */
+  send(message: object): boolean {
+    return this.connection.sendMessage(JSON.stringify(message));
+  }
+
+  #onState(state: PeerState): void {
+    if (state === "connected") {
+      this.#connectTimer?.cancel();
+      this.#connectTimer = null;
+      const limit = this.#opts.timeLimitMs;
+      if (limit !== null && !this.#timeLimitTimer) {
+        this.#timeLimitTimer = this.#timer(limit, () => {
+          log.info("time limit reached", { id: this.id });
+          void this.cleanup();
+        });
+      }
+      this.#maybeStart();
+    } else if (state === "failed" || state === "closed") {
+      void this.cleanup();
+    }
+  }
+
+  #maybeStart(): void {
+    if (this.#session || this.closed || !this.mediaRegistered) return;
+    const receiveOnly = this.#opts.mode === "receive";
+    if (receiveOnly ? this.connection.state !== "connected" : !this.connection.hasDataChannel)
+      return;
+    const session = new Session(this.handler, {
+      id: this.id,
+      mode: this.#opts.mode,
+      clock: this.#opts.clock,
+      channel: { send: (text) => void this.connection.sendMessage(text) },
+      onAudio: (frame) => {
+        this.connection.sendAudio(frame.samples, frame.sampleRate, frame.discontinuity);
+      },
+      onOutputs: (outputs) => this.#opts.outputs.push(this.id, outputs),
+    });
+    this.#session = session;
+    session.start();
+  }
+
+  #timer(ms: number, fn: () => void): { cancel(): void } {
+    const ac = new AbortController();
+    this.#opts.clock
+      .sleep(ms, ac.signal)
+      .then(() => {
+        if (!ac.signal.aborted) fn();
+      })
+      .catch(() => {});
+    return { cancel: () => ac.abort() };
+  }
+}
