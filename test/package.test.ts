@@ -43,6 +43,25 @@ describe("the built package", () => {
     expect(out.s).toBe("function");
   });
 
+  it("launches a Stream from dist and answers an offer with the Node client from fastrtc-ts/client", async () => {
+    const code = `
+      import { Stream, ReplyOnPause } from "fastrtc-ts";
+      import { NodeAudioClient, FastRTCClient } from "fastrtc-ts/client";
+      async function* echo(audio) { yield audio; }
+      const stream = new Stream({ handler: new ReplyOnPause(echo), modality: "audio" });
+      const server = await stream.launch({ port: 0 });
+      const page = await (await fetch(server.url + "/")).text();
+      const client = new NodeAudioClient({ url: server.url });
+      await client.connect();
+      const state = client.state;
+      await client.stop();
+      await server.close();
+      console.log(JSON.stringify({ state, page: page.includes("fastrtc-config"), base: typeof FastRTCClient }));
+    `;
+    const { stdout } = await run(process.execPath, ["--input-type=module", "-e", code], { cwd: root });
+    expect(JSON.parse(stdout.trim())).toEqual({ state: "connected", page: true, base: "function" });
+  });
+
   it("the CLI prints its usage and rejects unknown commands", async () => {
     const { stdout } = await run(process.execPath, ["dist/cli/index.js", "help"], { cwd: root });
     expect(stdout).toContain("Usage: fastrtc-ts");

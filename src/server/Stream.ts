@@ -83,6 +83,8 @@ export class Stream {
   readonly #pending = new Set<Promise<unknown>>();
   readonly #outputs = new OutputsBus();
   readonly #closers = new Set<() => Promise<void>>();
+  /** Ids of connections that ended recently (bounded), for `connection_closed` answers. */
+  readonly #recentlyClosed = new Set<string>();
   #closed = false;
 
   /**
@@ -187,7 +189,11 @@ export class Stream {
 
   async #candidate(body: OfferBody): Promise<RouteResponse> {
     const entry = this.#entries.get(body.webrtc_id);
-    if (!entry) return failed("unknown_connection");
+    if (!entry) {
+      return failed(
+        this.#recentlyClosed.has(body.webrtc_id) ? "connection_closed" : "unknown_connection",
+      );
+    }
     if (
       entry.closed ||
       entry.connection.state === "closed" ||
@@ -227,11 +233,10 @@ export class Stream {
       connectTimeoutMs: this.#connectTimeoutMs,
       timeLimitMs: this.timeLimit === null ? null : this.timeLimit * 1000,
       outputs: this.#outputs,
-      onCleanup: (e) => {
-        if (this.#entries.get(e.id) === e) this.#entries.delete(e.id);
-      },
+      onCleanup: (e) => this.#forget(e),
     });
     this.#entries.set(id, entry);
+    this.#recentlyClosed.delete(id);
     this.#outputs.open(id);
     try {
       const media = await entry.connection.applyOffer(body.sdp);
@@ -260,6 +265,16 @@ export class Stream {
         return { status: 500, body: { detail: err.message } };
       log.error("offer failed", { id, err });
       return { status: 500, body: { detail: "Internal Server Error" } };
+    }
+  }
+
+  #forget(entry: WebRtcEntry): void {
+    if (this.#entries.get(entry.id) !== entry) return;
+    this.#entries.delete(entry.id);
+    this.#recentlyClosed.add(entry.id);
+    if (this.#recentlyClosed.size > 1024) {
+      const oldest = this.#recentlyClosed.values().next().value;
+      if (oldest !== undefined) this.#recentlyClosed.delete(oldest);
     }
   }
 

@@ -2,7 +2,10 @@ import type { AudioGenerator } from "../handlers/GeneratorHandler.js";
 import type { StreamHandlerBase } from "../handlers/StreamHandler.js";
 import type { SessionMode } from "../session/sessionTypes.js";
 import type { RtcConfiguration } from "../transports/webrtc/webrtcTypes.js";
+import type { UIArgs } from "../ui/pageTypes.js";
 import type { Clock } from "../utils/clock.js";
+
+export type { UIArgs };
 
 /**
  * Which way media flows: `"send-receive"` (talk and hear), `"send"` (client to server only),
@@ -38,35 +41,6 @@ export type Modality = "audio";
 export type RtcConfigurationSource =
   | RtcConfiguration
   | (() => RtcConfiguration | Promise<RtcConfiguration>);
-
-/**
- * Look of the built-in page (FastRTC's `UIArgs`, camelCase). Every field is optional.
- *
- * @example
- * ```ts
- * const uiArgs: UIArgs = { title: "Echo", pulseColor: "#e11d48", iconRadius: 30 };
- * ```
- */
-export interface UIArgs {
-  /** Page title; HTML is kept as is when it contains a tag. Default "Audio Streaming (Powered by FastRTC ⚡️)". */
-  title?: string;
-  /** A line under the title. Default none. */
-  subtitle?: string;
-  /** URL of an svg/png/jpeg shown on the talk button. Default: a microphone. */
-  icon?: string;
-  /** Background colour of the talk button. Default: the theme's accent. */
-  iconButtonColor?: string;
-  /** Colour of the level animation around the button. Default: the theme's accent. */
-  pulseColor?: string;
-  /** Corner radius of the icon, in percent. Default `50`. */
-  iconRadius?: number;
-  /** Hide the title and subtitle. Default `false`. */
-  hideTitle?: boolean;
-  /** Fill the viewport. Default `true`. */
-  fullScreen?: boolean;
-  /** When the page answers `send_input`: on every change or on submit. Default `"change"`. */
-  sendInputOn?: "change" | "submit";
-}
 
 /**
  * Options of a {@link Stream}.

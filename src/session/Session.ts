@@ -43,6 +43,9 @@ class Signal {
   }
 }
 
+/** Values taken from `emit()` in a row before the emit loop yields to the event loop. */
+const MAX_EMITS_PER_TURN = 8;
+
 function macrotask(): Promise<void> {
   return new Promise((r) => setImmediate(r));
 }
@@ -316,6 +319,7 @@ export class Session {
   }
 
   async #emitLoop(): Promise<void> {
+    let burst = 0;
     while (this.#running) {
       let value: unknown;
       let failed = false;
@@ -335,8 +339,15 @@ export class Session {
         } catch (err) {
           this.#reportError("emit", err);
         }
+        // A handler that always has something (an endless generator, send mode) must not starve
+        // the event loop: let I/O and timers run every few values.
+        if (++burst >= MAX_EMITS_PER_TURN) {
+          burst = 0;
+          await macrotask();
+        }
         continue;
       }
+      burst = 0;
       await this.#idleWait();
     }
   }

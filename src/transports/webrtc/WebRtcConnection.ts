@@ -20,6 +20,9 @@ import type {
 
 const log = getLogger("webrtc");
 
+/** Most side-band messages kept while the client's data channel is not open yet. */
+export const MAX_PENDING_MESSAGES = 256;
+
 /** The offer could not be parsed or applied. */
 export class InvalidSdpError extends Error {
   override name = "InvalidSdpError";
@@ -58,6 +61,8 @@ export class WebRtcConnection {
   #sender: RTCRtpTransceiver | null = null;
   #packetizer: OpusPacketizer | null = null;
   #channel: RTCDataChannel | null = null;
+  /** Messages sent before the data channel was open, delivered once it is (bounded). */
+  readonly #pendingMessages: string[] = [];
   #closed = false;
   /** RTP packets sent so far. */
   packetsSent = 0;
@@ -200,12 +205,28 @@ export class WebRtcConnection {
     return payloads.length;
   }
 
-  /** Sends a text message on the client's data channel; false when there is none or it is closed. */
+  /**
+   * Sends a text message on the client's data channel. Messages sent before the channel is
+   * open wait for it (at most {@link MAX_PENDING_MESSAGES}); returns false when the message
+   * could not be sent or queued.
+   */
   sendMessage(text: string): boolean {
+    if (this.#closed) return false;
     const channel = this.#channel;
-    if (!channel || channel.readyState !== "open") return false;
+    if (!channel || channel.readyState !== "open") {
+      if (channel && channel.readyState !== "connecting") return false;
+      if (this.#pendingMessages.length >= MAX_PENDING_MESSAGES) return false;
+      this.#pendingMessages.push(text);
+      return true;
+    }
     channel.send(text);
     return true;
+  }
+
+  #flushPending(): void {
+    const channel = this.#channel;
+    if (!channel || channel.readyState !== "open") return;
+    for (const text of this.#pendingMessages.splice(0)) channel.send(text);
   }
 
   /** Closes the peer connection. Idempotent. */
@@ -242,8 +263,11 @@ export class WebRtcConnection {
   #adoptChannel(channel: RTCDataChannel): void {
     this.#channel = channel;
     channel.stateChanged.subscribe((state) => {
-      if (state === "closed" && this.#channel === channel) void this.close();
+      if (this.#channel !== channel) return;
+      if (state === "open") this.#flushPending();
+      if (state === "closed") void this.close();
     });
+    queueMicrotask(() => this.#flushPending());
     channel.onMessage.subscribe((data) => {
       if (this.#channel !== channel) return;
       this.#events.onDataChannelMessage?.(typeof data === "string" ? data : data.toString("utf8"));

@@ -19,7 +19,7 @@ describe("Opus codec", () => {
   it("round-trips a tone: 960 mono samples in, 1920 interleaved stereo values out", () => {
     const enc = new OpusFrameEncoder();
     const dec = new OpusStreamDecoder();
-    let last = new Int16Array(0);
+    let last: Int16Array = new Int16Array(0);
     for (let f = 0; f < 10; f++)
       last = dec.decode(enc.encode(tone(OPUS_FRAME, 48000, 440, 8000, f * OPUS_FRAME)));
     expect(last.length).toBe(OPUS_FRAME * 2);

@@ -1,0 +1,37 @@
+/**
+ * `fastrtc-ts/client`: a typed client for FastRTC servers (Python FastRTC and fastrtc-ts) that
+ * runs in browsers. Node programs import `fastrtc-ts/client/node` instead, which re-exports all
+ * of this plus `NodeAudioClient` (a Node WebRTC stack, Opus audio in and out).
+ *
+ * @example
+ * ```ts
+ * import { FastRTCClient, ConcurrencyLimitError } from "fastrtc-ts/client";
+ *
+ * const client = new FastRTCClient({ url: "https://my-app.example" });
+ * client.on("error", (m) => toast(m.message));
+ * try {
+ *   await client.connect(await navigator.mediaDevices.getUserMedia({ audio: true }));
+ * } catch (e) {
+ *   if (e instanceof ConcurrencyLimitError) toast(`Server full (${e.limit})`);
+ * }
+ * ```
+ *
+ * @module
+ */
+
+export type * from "./clientTypes.js";
+export { type Listener, TypedEmitter, type TypedEmitterOptions } from "./emitter.js";
+export {
+  ConcurrencyLimitError,
+  ConnectAbortedError,
+  ConnectionExistsError,
+  ConnectTimeoutError,
+  FastRTCClientError,
+  InvalidAnswerError,
+  OfferHttpError,
+  OfferRejectedError,
+  OfferRequestError,
+  offerRejection,
+} from "./errors.js";
+export { FastRTCClient } from "./FastRTCClient.js";
+export { parseServerMessage } from "./messages.js";

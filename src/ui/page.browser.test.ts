@@ -1,0 +1,342 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RTCDataChannel, RTCPeerConnection as WeriftPeerConnection } from "werift";
+import { buildUiBundle } from "./assets.js";
+import type { PageConfig, UiBundle } from "./pageTypes.js";
+import { renderPage } from "./render.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const hasChromium = existsSync(CHROMIUM);
+
+type OfferHandler = (body: Record<string, unknown>) => Promise<unknown>;
+
+interface TestServer {
+  url: string;
+  offers: Record<string, unknown>[];
+  setPage(config: PageConfig): void;
+  setOfferHandler(handler: OfferHandler): void;
+  close(): Promise<void>;
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>;
+}
+
+/** A page server with a scriptable `POST /webrtc/offer` (no FastRTC server behind it). */
+async function startServer(bundle: UiBundle): Promise<TestServer> {
+  let html = "";
+  let onOffer: OfferHandler = async () => ({ status: "failed", meta: { error: "not_set" } });
+  const offers: Record<string, unknown>[] = [];
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const send = (status: number, type: string, body: string): void => {
+      res.writeHead(status, { "Content-Type": type, "Cache-Control": "no-store" });
+      res.end(body);
+    };
+    if (req.method === "GET" && req.url === "/") {
+      send(200, "text/html; charset=utf-8", html);
+    } else if (req.method === "POST" && req.url === "/webrtc/offer") {
+      readJson(req)
+        .then(async (body) => {
+          offers.push(body);
+          send(200, "application/json", JSON.stringify(await onOffer(body)));
+        })
+        .catch((err: unknown) => send(500, "text/plain", String(err)));
+    } else {
+      send(404, "text/plain", "not found");
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    offers,
+    setPage: (config) => {
+      html = renderPage(config, bundle);
+    },
+    setOfferHandler: (handler) => {
+      onOffer = handler;
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** The server side of one call, on werift: answers the offer and adopts the data channel. */
+class Answerer {
+  readonly pc = new WeriftPeerConnection({ iceServers: [] });
+  readonly channel: Promise<RTCDataChannel>;
+
+  constructor() {
+    this.channel = new Promise((resolve) => {
+      this.pc.onDataChannel.subscribe(resolve);
+    });
+  }
+
+  async handle(body: Record<string, unknown>): Promise<unknown> {
+    if (body.type === "ice-candidate") {
+      const c = body.candidate as { candidate: string; sdpMid?: string; sdpMLineIndex?: number };
+      await this.pc.addIceCandidate(c).catch(() => undefined);
+      return { status: "success" };
+    }
+    await this.pc.setRemoteDescription({ type: "offer", sdp: String(body.sdp) });
+    await this.pc.setLocalDescription(await this.pc.createAnswer());
+    if (this.pc.iceGatheringState !== "complete") {
+      await new Promise<void>((resolve) => {
+        const sub = this.pc.iceGatheringStateChange.subscribe((s) => {
+          if (s === "complete") {
+            sub.unSubscribe();
+            resolve();
+          }
+        });
+      });
+    }
+    return { sdp: this.pc.localDescription?.sdp, type: "answer" };
+  }
+
+  async send(message: Record<string, unknown>): Promise<void> {
+    (await this.channel).send(JSON.stringify(message));
+  }
+}
+
+const baseConfig: PageConfig = {
+  mode: "send-receive",
+  modality: "audio",
+  path: "",
+  rtcConfiguration: { iceServers: [] },
+};
+
+/** Lets transitions and entry animations finish before a screenshot. */
+async function settle(page: Page): Promise<void> {
+  await page.waitForTimeout(400);
+}
+
+// (Node-side code: no DOM types here, so the page is read through selectors and attributes.)
+function bodyState(page: Page): Promise<string | null> {
+  return page.getAttribute("body", "data-state");
+}
+
+function waitForState(page: Page, state: string, timeout = 15_000): Promise<unknown> {
+  return page.waitForSelector(`body[data-state="${state}"]`, { state: "attached", timeout });
+}
+
+describe.skipIf(!hasChromium)(`built-in page in Chromium (skipped: no ${CHROMIUM})`, () => {
+  let server: TestServer;
+  let context: BrowserContext;
+  let profile: string;
+
+  beforeAll(async () => {
+    server = await startServer(await buildUiBundle());
+    profile = await mkdtemp(join(tmpdir(), "fastrtc-ui-"));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 960, height: 720 },
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await server?.close();
+    if (profile) await rm(profile, { recursive: true, force: true });
+  });
+
+  async function open(config: PageConfig): Promise<{ page: Page; errors: string[] }> {
+    server.setPage(config);
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (err) => errors.push(err.message));
+    page.on("console", (msg) => {
+      if (msg.type() === "error") errors.push(msg.text());
+    });
+    await page.goto(server.url);
+    await page.waitForSelector(".fastrtc-button");
+    return { page, errors };
+  }
+
+  it("renders the uiArgs, then reports the concurrency limit and returns to idle", async () => {
+    server.setOfferHandler(async () => {
+      await new Promise((r) => setTimeout(r, 1500)); // long enough to see (and photograph) "connecting"
+      return { status: "failed", meta: { error: "concurrency_limit_reached", limit: 3 } };
+    });
+    const { page, errors } = await open({
+      ...baseConfig,
+      title: "Talk to Echo",
+      subtitle: "Say something, then pause. 1 < 2 & 3 > 2",
+      iconButtonColor: "#0f766e",
+      pulseColor: "#14b8a6",
+      iconRadius: 30,
+    });
+
+    expect(await page.title()).toBe("Talk to Echo");
+    expect(await page.textContent("h1.fastrtc-title")).toBe("Talk to Echo");
+    expect(await page.textContent(".fastrtc-subtitle")).toBe(
+      "Say something, then pause. 1 < 2 & 3 > 2",
+    );
+    const button = page.locator("button.fastrtc-button");
+    const look = await button.evaluate((el) => {
+      const s = el.ownerDocument.defaultView?.getComputedStyle(el);
+      return { background: s?.backgroundColor, radius: s?.borderTopLeftRadius };
+    });
+    expect(look).toEqual({ background: "rgb(15, 118, 110)", radius: "30%" });
+    expect(await button.getAttribute("aria-label")).toBe("Start talking");
+    expect(await button.getAttribute("data-state")).toBe("idle");
+    expect(await bodyState(page)).toBe("idle");
+    expect(await page.locator("audio#fastrtc-remote-audio").count()).toBe(1);
+    await settle(page);
+    await page.screenshot({ path: "/tmp/ui-idle.png" });
+
+    await button.click();
+    await waitForState(page, "connecting");
+    expect(await button.getAttribute("data-state")).toBe("connecting");
+    expect(await button.getAttribute("aria-label")).toMatch(/Connecting/);
+    await settle(page);
+    await page.screenshot({ path: "/tmp/ui-connecting.png" });
+
+    const alert = page.getByRole("alert");
+    await alert
+      .getByText(
+        "Too many people are talking to this app right now (limit 3). Try again in a moment.",
+      )
+      .waitFor({ timeout: 10_000 });
+    await waitForState(page, "idle");
+    expect(await button.getAttribute("data-state")).toBe("idle");
+    await settle(page);
+    await page.screenshot({ path: "/tmp/ui-limit.png" });
+
+    // What reached the server: a FastRTC offer with audio and the "text" data channel.
+    const offer = server.offers.find((o) => o.type === "offer");
+    expect(offer?.webrtc_id).toEqual(expect.any(String));
+    expect(String(offer?.sdp)).toContain("m=audio");
+    expect(String(offer?.sdp)).toContain("webrtc-datachannel");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("follows a turn over a real WebRTC call: listening, thinking, speaking, listening", async () => {
+    const answerer = new Answerer();
+    server.setOfferHandler((body) => answerer.handle(body));
+    const { page, errors } = await open({ ...baseConfig, title: "Echo", subtitle: "Talk to me" });
+    const button = page.locator("button.fastrtc-button");
+    try {
+      await button.focus();
+      await page.keyboard.press("Enter"); // keyboard operable
+      await waitForState(page, "listening", 20_000);
+      expect(await button.getAttribute("aria-label")).toBe("Listening. Press to stop");
+      expect(await button.getAttribute("aria-pressed")).toBe("true");
+      await button.evaluate((el) => el.blur()); // screenshots without the focus ring
+      // the ring follows the fake microphone
+      const orb = page.locator(".fastrtc-orb");
+      await expect
+        .poll(
+          async () => Number(await orb.evaluate((el) => el.style.getPropertyValue("--level"))),
+          {
+            timeout: 10_000,
+          },
+        )
+        .toBeGreaterThan(0);
+      await settle(page);
+      await page.screenshot({ path: "/tmp/ui-listening.png" });
+
+      await answerer.send({ type: "log", data: "pause_detected" });
+      await waitForState(page, "thinking");
+      expect(await page.getAttribute("body", "data-last-log")).toBe("pause_detected");
+      await settle(page);
+      await page.screenshot({ path: "/tmp/ui-thinking.png" });
+
+      await answerer.send({ type: "log", data: "response_starting" });
+      await waitForState(page, "speaking");
+      expect(await button.getAttribute("data-state")).toBe("speaking");
+      await settle(page);
+      await page.screenshot({ path: "/tmp/ui-speaking.png" });
+      // No reply audio arrives from this answerer: the page stops waiting and listens again.
+      await waitForState(page, "listening", 5_000);
+
+      await answerer.send({ type: "log", data: "pause_detected" });
+      await waitForState(page, "thinking");
+      await answerer.send({ type: "log", data: "started_talking" });
+      await waitForState(page, "listening");
+
+      await answerer.send({ type: "warning", message: "Speak a little louder" });
+      await page.getByRole("alert").getByText("Speak a little louder").waitFor();
+      await answerer.send({ type: "error", message: "The model is warming up" });
+      await page.getByRole("alert").getByText("The model is warming up").waitFor();
+      expect(await bodyState(page)).toBe("listening");
+      await settle(page);
+      await page.screenshot({ path: "/tmp/ui-messages.png" });
+
+      await answerer.send({ type: "end_stream", data: "Time is up. Bye!" });
+      await waitForState(page, "idle");
+      await page.getByRole("alert").getByText("Time is up. Bye!").waitFor();
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+      await answerer.pc.close();
+    }
+  });
+
+  it("stops when clicked again, and shows a compact card when fullScreen is false", async () => {
+    const answerer = new Answerer();
+    server.setOfferHandler((body) => answerer.handle(body));
+    const { page } = await open({
+      ...baseConfig,
+      title: "<h2 class='custom'>Compact <em>card</em></h2>",
+      fullScreen: false,
+      pulseColor: "#7c3aed",
+      iconButtonColor: "#4f46e5",
+    });
+    try {
+      expect(await page.textContent(".fastrtc-title h2.custom")).toBe("Compact card");
+      expect(await page.title()).toBe("Compact card");
+      await page.click("button.fastrtc-button");
+      await waitForState(page, "listening", 20_000);
+      await settle(page);
+      await page.screenshot({ path: "/tmp/ui-compact.png" });
+      await page.emulateMedia({ colorScheme: "dark" });
+      await settle(page);
+      await page.screenshot({ path: "/tmp/ui-compact-dark.png" });
+      await page.click("button.fastrtc-button");
+      await waitForState(page, "idle");
+      expect(await page.getByRole("alert").textContent()).toBe("");
+    } finally {
+      await page.close();
+      await answerer.pc.close();
+    }
+  });
+
+  it("hides the title, and explains a denied microphone", async () => {
+    const { page } = await open({ ...baseConfig, hideTitle: true });
+    try {
+      expect(await page.locator(".fastrtc-header").count()).toBe(0);
+      await page.evaluate(
+        `navigator.mediaDevices.getUserMedia = () =>
+          Promise.reject(new DOMException("Permission denied", "NotAllowedError"));`,
+      );
+      await page.click("button.fastrtc-button");
+      await page
+        .getByRole("alert")
+        .getByText(/Microphone access was denied/)
+        .waitFor();
+      await waitForState(page, "idle");
+    } finally {
+      await page.close();
+    }
+  });
+});
