@@ -58,7 +58,9 @@ describe("the built package", () => {
       await server.close();
       console.log(JSON.stringify({ state, page: page.includes("fastrtc-config"), base: typeof FastRTCClient }));
     `;
-    const { stdout } = await run(process.execPath, ["--input-type=module", "-e", code], { cwd: root });
+    const { stdout } = await run(process.execPath, ["--input-type=module", "-e", code], {
+      cwd: root,
+    });
     expect(JSON.parse(stdout.trim())).toEqual({ state: "connected", page: true, base: "function" });
   });
 
@@ -70,5 +72,30 @@ describe("the built package", () => {
     ).rejects.toMatchObject({
       code: 2,
     });
+  });
+
+  it("`fastrtc-ts demo` serves the voice app page and stops on SIGINT", async () => {
+    const { spawn } = await import("node:child_process");
+    const child = spawn(process.execPath, ["dist/cli/index.js", "demo", "--port", "0"], {
+      cwd: root,
+    });
+    let out = "";
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 30_000);
+      child.stdout.on("data", (d: Buffer) => {
+        out += d.toString();
+        const m = /Open (http:\/\/\S+) in a browser/.exec(out);
+        if (m?.[1]) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      });
+    });
+    const page = await fetch(`${url}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("fastrtc-ts echo");
+    const exit = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+    child.kill("SIGINT");
+    expect(await exit).toBe(0);
   });
 });

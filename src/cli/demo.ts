@@ -1,111 +1,63 @@
 /**
- * `fastrtc-ts demo [file.wav]`: plays a recording into an echo `ReplyOnPause` in real time, as a
- * microphone would, and prints the conversation as it happens (turn detection by Silero VAD,
- * replies paced by the session driver). Offline: the model ships in an npm package.
+ * `fastrtc-ts demo`: the echo voice app with the built-in page. Open the printed URL, press the
+ * button, talk, pause: you hear what you said. Offline: Silero VAD ships in an npm package and
+ * the page is bundled with the library.
  */
-import { existsSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
-import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { AudioChunk } from "../audio/types.js";
-import { readWavFile, writeWav } from "../audio/wav.js";
 import { ReplyOnPause } from "../handlers/ReplyOnPause.js";
-import { Session } from "../session/Session.js";
-import { realClock } from "../utils/clock.js";
-import { getSileroModel } from "../vad/silero.js";
+import { Stream } from "../server/Stream.js";
 
-const here = fileURLToPath(new URL(".", import.meta.url));
-const DEFAULT_FILE = resolve(here, "../../../shared/fixtures/audio/synthetic/48k/two_turns.wav");
+/** Parses `--port N` / `--host H` (also `--port=N`). */
+export function parseServeArgs(args: string[]): { port?: number; host?: string; error?: string } {
+  const out: { port?: number; host?: string; error?: string } = {};
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? "";
+    const [flag, inline] = arg.includes("=") ? arg.split("=", 2) : [arg, undefined];
+    const value = inline ?? args[++i];
+    if (flag === "--port") {
+      const port = Number(value);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        return { error: `Invalid --port ${String(value)}` };
+      out.port = port;
+    } else if (flag === "--host") {
+      if (!value) return { error: "--host needs a value" };
+      out.host = value;
+    } else return { error: `Unknown option ${arg}` };
+  }
+  return out;
+}
+
+async function* echo(audio: AudioChunk) {
+  yield audio;
+}
 
 export async function runDemo(args: string[]): Promise<number> {
-  const file = args[0] ? resolve(args[0]) : DEFAULT_FILE;
-  const out = args[1] ? resolve(args[1]) : null;
-  if (!existsSync(file)) {
-    console.error(
-      `No recording at ${file}.\nUsage: fastrtc-ts demo <speech.wav> [replies.wav]  (mono or stereo WAV, any rate)`,
-    );
+  const options = parseServeArgs(args);
+  if (options.error) {
+    console.error(`${options.error}\nUsage: fastrtc-ts demo [--port 7860] [--host 127.0.0.1]`);
     return 2;
   }
-  const wav = await readWavFile(file);
-  const rate = wav.sampleRate;
-  const layout = wav.channels === 2 ? "stereo" : "mono";
-  const total = wav.samples.length / wav.channels / rate;
-  let t0 = realClock.now();
-  const stamp = () => `${((realClock.now() - t0) / 1000).toFixed(2).padStart(6)} s`;
-
-  console.log(`fastrtc-ts demo: ${file} (${total.toFixed(1)} s, ${rate} Hz, ${layout})`);
-  console.log("Loading Silero VAD (v4, from @ricky0123/vad-web) ...");
-  const model = getSileroModel();
-  await model.warmup();
-  t0 = realClock.now();
-
-  let turn = 0;
-  async function* echo(audio: AudioChunk) {
-    turn++;
-    console.log(
-      `${stamp()}  reply ${turn}: heard ${(audio[1].length / audio[0]).toFixed(2)} s, echoing it back`,
-    );
-    yield audio;
-  }
-  const handler = new ReplyOnPause(echo, { model, outputSampleRate: 24000 });
-  const played: Int16Array[] = [];
-  let lastFrameAt = 0;
-  const session = new Session(handler.copy(), {
-    id: "demo",
-    channel: {
-      send(text) {
-        const msg = JSON.parse(text) as { type: string; data?: unknown; message?: string };
-        if (msg.type === "log" && msg.data === "response_starting") return;
-        console.log(
-          `${stamp()}  ${msg.type}${msg.data !== undefined ? ` ${String(msg.data)}` : ""}${msg.message ? `: ${msg.message}` : ""}`,
-        );
-      },
-    },
-    onAudio(frame) {
-      played.push(frame.samples);
-      lastFrameAt = realClock.now();
+  console.log("fastrtc-ts demo: loading Silero VAD ...");
+  const stream = new Stream({
+    handler: new ReplyOnPause(echo),
+    modality: "audio",
+    mode: "send-receive",
+    uiArgs: {
+      title: "fastrtc-ts echo",
+      subtitle: "Press the button, say something, then pause: you will hear it back.",
     },
   });
-  session.start();
-
-  // Play the file as a microphone would: 20 ms frames in real time, then 2.5 s of silence.
-  const frame = Math.round(rate / 50) * wav.channels;
-  const silence = new Int16Array(Math.round(rate * 2.5) * wav.channels);
-  if (!(wav.samples instanceof Int16Array)) {
-    console.error(
-      "The demo plays 16-bit PCM recordings; convert the file first (e.g. sox in.wav -b 16 out.wav).",
-    );
-    return 2;
-  }
-  const input = wav.samples;
-  const stream = new Int16Array(input.length + silence.length);
-  stream.set(input);
-  for (let i = 0, k = 0; i < stream.length; i += frame, k++) {
-    const due = t0 + k * 20;
-    const wait = due - realClock.now();
-    if (wait > 0) await realClock.sleep(wait);
-    const chunk: AudioChunk =
-      layout === "stereo"
-        ? [rate, stream.slice(i, i + frame), "stereo"]
-        : [rate, stream.slice(i, i + frame)];
-    session.pushAudio(chunk);
-  }
-  // Let the last reply finish playing.
-  while (realClock.now() - lastFrameAt < 300 || session.queuedFrames > 0)
-    await realClock.sleep(100);
-  await session.close();
-  await model.close();
-  const seconds = played.reduce((a, f) => a + f.length, 0) / 24000;
-  console.log(`${stamp()}  done: ${turn} replies, ${seconds.toFixed(2)} s of reply audio played`);
-  if (out) {
-    const all = new Int16Array(played.reduce((a, f) => a + f.length, 0));
-    let o = 0;
-    for (const f of played) {
-      all.set(f, o);
-      o += f.length;
-    }
-    await writeFile(out, writeWav([24000, all]));
-    console.log(`reply audio written to ${out}`);
-  }
+  const server = await stream.launch({
+    port: options.port ?? 7860,
+    host: options.host ?? "127.0.0.1",
+  });
+  console.log(`Open ${server.url} in a browser (Ctrl+C to stop).`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  console.log("Stopping ...");
+  await server.close();
   return 0;
 }

@@ -1,0 +1,131 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import express from "express";
+import Fastify from "fastify";
+import { Hono } from "hono";
+import { afterEach, describe, expect, it } from "vitest";
+import type { AudioChunk } from "../../audio/types.js";
+import { ReplyOnPause } from "../../handlers/ReplyOnPause.js";
+import { EnergyVad } from "../../handlers/testing/fakes.js";
+import { Stream } from "../Stream.js";
+import { makeOffer, post, type RawOffer } from "../testing/peers.js";
+
+async function* echo(audio: AudioChunk) {
+  yield audio;
+}
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function newStream(): Stream {
+  const stream = new Stream({
+    handler: new ReplyOnPause(echo, { model: new EnergyVad() }),
+    modality: "audio",
+  });
+  cleanups.push(() => stream.close());
+  return stream;
+}
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  cleanups.push(() => new Promise((r) => server.close(r)));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function offer(): Promise<RawOffer> {
+  const o = await makeOffer();
+  cleanups.push(() => o.close());
+  return o;
+}
+
+/** The same checks for every framework: answer, 422, 413, the app's own routes untouched. */
+async function checkMounted(base: string, stream: Stream, ownPath: string): Promise<void> {
+  const o = await offer();
+  const ok = await post(`${base}/api/webrtc/offer`, { sdp: o.sdp, type: "offer", webrtc_id: "m1" });
+  expect(ok.status).toBe(200);
+  expect(ok.json).toMatchObject({ type: "answer" });
+  expect(stream.liveConnections).toBe(1);
+  const bad = await post(`${base}/api/webrtc/offer`, "{nope", { raw: true });
+  expect(bad.status).toBe(422);
+  expect(bad.json).toMatchObject({ detail: [{ type: "json_invalid" }] });
+  const missing = await post(`${base}/api/webrtc/offer`, { sdp: "x" });
+  expect(missing.status).toBe(422);
+  const big = await post(`${base}/api/webrtc/offer`, "x".repeat(200_000), { raw: true });
+  expect(big.status).toBe(413);
+  const own = await fetch(`${base}${ownPath}`);
+  expect(own.status).toBe(200);
+  expect(await own.text()).toBe("own route");
+  const page = await fetch(`${base}/api/`);
+  expect(page.status).toBe(200);
+  expect(await page.text()).toContain("fastrtc-config");
+  await stream.closeConnection("m1");
+  expect(stream.liveConnections).toBe(0);
+}
+
+describe("stream.mount on every supported framework (routes under a prefix, own routes kept)", () => {
+  it("Hono", async () => {
+    const stream = newStream();
+    const app = new Hono();
+    app.get("/hello", (c) => c.text("own route"));
+    stream.mount(app, { path: "/api", ui: true });
+    const { serve } = await import("@hono/node-server");
+    const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }) as Server;
+    await new Promise<void>((r) => (server.listening ? r() : server.once("listening", () => r())));
+    cleanups.push(() => new Promise((r) => server.close(r)));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await checkMounted(base, stream, "/hello");
+  });
+
+  it("Express (also with express.json() in front)", async () => {
+    const stream = newStream();
+    const app = express();
+    app.get("/hello", (_req, res) => {
+      res.send("own route");
+    });
+    stream.mount(app, { path: "/api", ui: true });
+    await checkMounted(await listen(createServer(app)), stream, "/hello");
+
+    const parsed = express();
+    parsed.use(express.json());
+    const stream2 = newStream();
+    stream2.mount(parsed, { path: "/api" });
+    const base = await listen(createServer(parsed));
+    const o = await offer();
+    const r = await post(`${base}/api/webrtc/offer`, {
+      sdp: o.sdp,
+      type: "offer",
+      webrtc_id: "pre",
+    });
+    expect(r.status).toBe(200);
+    const missing = await post(`${base}/api/webrtc/offer`, { sdp: "x" });
+    expect(missing.status).toBe(422);
+  });
+
+  it("Fastify", async () => {
+    const stream = newStream();
+    const app = Fastify();
+    app.get("/hello", async () => "own route");
+    stream.mount(app, { path: "/api", ui: true });
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    cleanups.push(() => app.close());
+    const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    await checkMounted(base, stream, "/hello");
+  });
+
+  it("node:http server with its own listener", async () => {
+    const stream = newStream();
+    const server = createServer((req, res) => {
+      if (req.url === "/hello") res.end("own route");
+      else res.writeHead(404).end();
+    });
+    stream.mount(server, { path: "/api", ui: true });
+    await checkMounted(await listen(server), stream, "/hello");
+  });
+
+  it("anything else is refused with a clear error", () => {
+    const stream = newStream();
+    expect(() => stream.mount({} as never)).toThrow(/Hono app, an Express\/Connect app, a Fastify/);
+  });
+});
