@@ -1,11 +1,13 @@
 import { Hono } from "hono";
 import { afterEach, describe, expect, it } from "vitest";
+import { RtpHeader, RtpPacket } from "werift";
 import type { AudioChunk } from "../audio/types.js";
 import { NodeAudioClient, type ParsedServerMessage, type ReceivedAudio } from "../client/node.js";
 import type { EmitType } from "../handlers/emit.js";
 import { warning } from "../handlers/errors.js";
 import { AdditionalOutputs, CloseStream } from "../handlers/outputs.js";
 import { AsyncStreamHandler } from "../handlers/StreamHandler.js";
+import { OpusFrameEncoder } from "../transports/webrtc/opus.js";
 import { createNodeListener } from "./http/node.js";
 import { Stream } from "./Stream.js";
 import type { LaunchedServer, StreamOptions } from "./streamTypes.js";
@@ -393,6 +395,40 @@ describe("Data channel (checklist 24-33)", () => {
     expect(stream.setInput("args", "formal", 2)).toBe(true);
     await waitFor(() => phase.startsWith("got"), 3000, "args");
     expect(phase).toBe('got ["__webrtc_value__","formal",2]');
+  });
+});
+
+describe("Media", () => {
+  it("reordered and lost inbound packets: in order, each loss concealed with 20 ms", async () => {
+    const { url, record } = await serve();
+    const o = await raw();
+    const r = await post(url, { sdp: o.sdp, type: "offer", webrtc_id: "lossy" });
+    await o.pc.setRemoteDescription(r.json as { sdp: string; type: "answer" });
+    await waitFor(() => o.pc.connectionState === "connected", 5000, "connected");
+    await waitFor(() => record.events.includes("startUp"), 3000, "startUp");
+    const encoder = new OpusFrameEncoder();
+    const pcm = tone(1, 48000)[1] as Int16Array;
+    const packets = Array.from(
+      { length: 50 },
+      (_, i) =>
+        new RtpPacket(
+          new RtpHeader({ sequenceNumber: 1000 + i, timestamp: i * 960, payloadType: 96 }),
+          Buffer.from(encoder.encode(pcm.subarray(i * 960, (i + 1) * 960))),
+        ),
+    );
+    const order = packets.map((_, i) => i).filter((i) => i !== 10 && i !== 25 && i !== 40);
+    for (const [a, b] of [
+      [5, 6],
+      [30, 31],
+    ] as const) {
+      const ia = order.indexOf(a);
+      const ib = order.indexOf(b);
+      [order[ia], order[ib]] = [b, a];
+    }
+    for (const i of order) o.audioTrack?.writeRtp(packets[i] as RtpPacket);
+    await waitFor(() => record.frames >= 50, 3000, "50 frames");
+    await new Promise((res) => setTimeout(res, 100));
+    expect(record.frames).toBe(50);
   });
 });
 

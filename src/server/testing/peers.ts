@@ -13,6 +13,8 @@ export interface OfferShape {
 /** A werift peer with a complete offer (all candidates gathered). */
 export interface RawOffer {
   pc: RTCPeerConnection;
+  /** The sending audio track (sendrecv offers only). */
+  audioTrack: MediaStreamTrack | null;
   sdp: string;
   close(): Promise<void>;
 }
@@ -21,9 +23,12 @@ export interface RawOffer {
 export async function makeOffer(shape: OfferShape = {}): Promise<RawOffer> {
   const pc = new RTCPeerConnection({ iceServers: [] });
   const audio = shape.audio ?? true;
+  let audioTrack: MediaStreamTrack | null = null;
   if (audio === "recvonly") pc.addTransceiver("audio", { direction: "recvonly" });
-  else if (audio)
-    pc.addTransceiver(new MediaStreamTrack({ kind: "audio" }), { direction: "sendrecv" });
+  else if (audio) {
+    audioTrack = new MediaStreamTrack({ kind: "audio" });
+    pc.addTransceiver(audioTrack, { direction: "sendrecv" });
+  }
   if (shape.video)
     pc.addTransceiver(new MediaStreamTrack({ kind: "video" }), { direction: "sendrecv" });
   if (shape.dataChannel ?? true) pc.createDataChannel("text");
@@ -36,7 +41,7 @@ export async function makeOffer(shape: OfferShape = {}): Promise<RawOffer> {
     });
   }
   const sdp = pc.localDescription?.sdp ?? "";
-  return { pc, sdp, close: () => pc.close() };
+  return { pc, audioTrack, sdp, close: () => pc.close() };
 }
 
 /** POSTs a JSON (or raw string) body and returns the status and parsed JSON. */
