@@ -26,7 +26,14 @@ const log = getLogger("server");
 
 const MODES: readonly StreamMode[] = ["send-receive", "send", "receive"];
 
-/** An offered track of a kind the stream does not take (HTTP 500, as FastRTC). */
+/**
+ * An offered track of a kind the stream does not take (HTTP 500, as FastRTC).
+ *
+ * @example
+ * ```ts
+ * throw new UnsupportedTrackError("Unsupported track kind 'video' for modality 'audio'");
+ * ```
+ */
 export class UnsupportedTrackError extends Error {
   override name = "UnsupportedTrackError";
 }

@@ -1,6 +1,11 @@
 /**
  * One entry of a FastAPI/pydantic validation error document (`{"detail": [...]}`), which
  * FastRTC's clients and tests expect for malformed `/webrtc/offer` bodies.
+ *
+ * @example
+ * ```ts
+ * const issue: ValidationIssue = { type: "missing", loc: ["body", "webrtc_id"], msg: "Field required", input: {} };
+ * ```
  */
 export interface ValidationIssue {
   type: string;
