@@ -1,35 +1,35 @@
 /**
- * `npm run bench [ids...]`: runs every benchmark (or the named ones), prints a table for each and
- * writes `bench/results/<id>.json`.
+ * `npm run bench [ids...]`: runs every benchmark (or the named ones, case-insensitive, e.g.
+ * `npm run bench -- b3 b6`), prints a table for each and writes `bench/results/<id>.json`.
  */
 
 import type { BenchReport } from "./report.js";
 import { publish } from "./report.js";
 
-type Bench = { id: string; run: () => Promise<BenchReport | BenchReport[]> };
+type Run = () => Promise<BenchReport | BenchReport[]>;
 
-const benches: Bench[] = [];
+/** Benchmark id → module. Modules are imported only when their benchmark runs. */
+const BENCHES: Array<[string, string]> = [
+  ["B1", "./b1-vad.js"],
+  ["B2", "./b2-end-of-turn.js"],
+  ["B1b", "./b1b-event-loop.js"],
+  ["B3", "./b3-reply-overhead.js"],
+  ["B4", "./b4-capacity.js"],
+  ["B6", "./b6-connect.js"],
+];
 
-async function load(): Promise<void> {
-  const mods: Array<[string, string]> = [
-    ["B1", "./b1-vad.js"],
-    ["B2", "./b2-end-of-turn.js"],
-    ["B1b", "./b1b-event-loop.js"],
-  ];
-  for (const [id, path] of mods) {
-    try {
-      const mod = (await import(path)) as { run: Bench["run"] };
-      benches.push({ id, run: mod.run });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ERR_MODULE_NOT_FOUND") throw err;
-    }
-  }
+const wanted = process.argv.slice(2).map((a) => a.toLowerCase());
+const unknown = wanted.filter((w) => !BENCHES.some(([id]) => id.toLowerCase() === w));
+if (unknown.length > 0) {
+  console.error(
+    `unknown benchmark id(s): ${unknown.join(", ")}; known: ${BENCHES.map(([id]) => id).join(", ")}`,
+  );
+  process.exit(2);
 }
 
-await load();
-const wanted = process.argv.slice(2);
-for (const b of benches) {
-  if (wanted.length > 0 && !wanted.includes(b.id)) continue;
-  const out = await b.run();
+for (const [id, path] of BENCHES) {
+  if (wanted.length > 0 && !wanted.includes(id.toLowerCase())) continue;
+  const mod = (await import(path)) as { run: Run };
+  const out = await mod.run();
   for (const r of Array.isArray(out) ? out : [out]) publish(r);
 }

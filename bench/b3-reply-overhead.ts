@@ -1,0 +1,181 @@
+/**
+ * B3 — server reply overhead: from `pause_detected` to the first RTP packet of the reply, for a
+ * handler that answers at once (ReplyOnPause echo, real Silero v4 in its worker).
+ *
+ * One NodeAudioClient (werift, same process) plays 20 turns in real time over WebRTC: each turn
+ * is "Hello can you hear me" (segment 1 of synthetic/48k/two_turns.wav) between 0.2 s and 1.3 s
+ * of silence. Measured per turn:
+ *
+ * - client: arrival of the `log` `pause_detected` message (data channel) → arrival of the
+ *   reply's first RTP packet (marker bit, `audio` event `receivedAt`);
+ * - server: `pause_detected` handed to the data channel → the reply's first 20 ms frame released
+ *   by the session → its first RTP packet handed to werift (see rtc-probe.ts).
+ */
+import { readWavFile } from "../src/audio/wav.js";
+import { fixturePath } from "../src/audio/testing/fixtures.js";
+import type { ReceivedAudio } from "../src/client/node.js";
+import { NodeAudioClient } from "../src/client/node.js";
+import type { AudioChunk } from "../src/audio/types.js";
+import { ReplyOnPause } from "../src/handlers/ReplyOnPause.js";
+import { Stream } from "../src/server/Stream.js";
+import type { WebRtcConnection } from "../src/transports/webrtc/WebRtcConnection.js";
+import { getSileroModel } from "../src/vad/silero.js";
+import { type BenchReport, percentile } from "./report.js";
+import { installConnectionProbe, isLog, round } from "./rtc-probe.js";
+
+const TURNS = 20;
+const RATE = 48_000;
+/** Segment 1 of two_turns.wav (segments.tsv), in samples at 48 kHz. */
+const SPEECH: [number, number] = [24_000, 85_294];
+const LEAD_S = 0.2;
+const TAIL_S = 1.3;
+
+/** `turns` copies of [lead silence, speech, tail silence]. */
+export async function turnLoop(turns: number): Promise<Int16Array> {
+  const wav = await readWavFile(fixturePath("synthetic/48k/two_turns.wav"));
+  if (wav.sampleRate !== RATE) throw new Error("expected a 48 kHz fixture");
+  const speech = (wav.samples as Int16Array).subarray(SPEECH[0], SPEECH[1]);
+  const lead = Math.round(LEAD_S * RATE);
+  const turnLen = lead + speech.length + Math.round(TAIL_S * RATE);
+  const out = new Int16Array(turns * turnLen);
+  for (let t = 0; t < turns; t++) out.set(speech, t * turnLen + lead);
+  return out;
+}
+
+async function* echo(audio: AudioChunk) {
+  yield audio;
+}
+
+interface ServerTurn {
+  pause: number;
+  responseStarting: number | null;
+  firstFrame: number | null;
+  firstPacket: number | null;
+  framesBeforePacket: number;
+}
+
+function stats(name: string, values: number[]): Record<string, string | number | null> {
+  return {
+    measure: name,
+    n: values.length,
+    "p50 ms": round(percentile(values, 50)),
+    "p99 ms": round(percentile(values, 99)),
+    "max ms": values.length ? round(Math.max(...values)) : null,
+    "min ms": values.length ? round(Math.min(...values)) : null,
+  };
+}
+
+export async function run(): Promise<BenchReport> {
+  const loop = await turnLoop(TURNS);
+  const model = getSileroModel();
+  await model.warmup();
+
+  // --- server-side probe -------------------------------------------------------------------
+  const serverTurns: ServerTurn[] = [];
+  let current: ServerTurn | null = null;
+  let serverConn: WebRtcConnection | null = null;
+  const uninstall = installConnectionProbe({
+    onMessage(conn, text, at) {
+      serverConn = conn;
+      if (isLog(text, "pause_detected")) {
+        current = {
+          pause: at,
+          responseStarting: null,
+          firstFrame: null,
+          firstPacket: null,
+          framesBeforePacket: 0,
+        };
+        serverTurns.push(current);
+      } else if (isLog(text, "response_starting") && current && current.responseStarting === null) {
+        current.responseStarting = at;
+      }
+    },
+    onFrame(_conn, f) {
+      const turn = current;
+      if (!turn) return;
+      turn.firstFrame ??= f.releasedAt;
+      if (f.packets === 0) {
+        turn.framesBeforePacket++;
+        return;
+      }
+      turn.firstPacket = f.sentAt;
+      current = null;
+    },
+  });
+
+  const stream = new Stream({
+    handler: new ReplyOnPause(echo, { model }),
+    modality: "audio",
+    concurrencyLimit: 1,
+  });
+  const server = await stream.launch({ port: 0 });
+  const client = new NodeAudioClient({ url: server.url });
+
+  // --- client-side timing ------------------------------------------------------------------
+  const clientPauses: number[] = [];
+  const clientStarts: number[] = [];
+  const replyStarts: number[] = [];
+  client.on("log", (m) => {
+    if (m.data === "pause_detected") clientPauses.push(performance.now());
+    if (m.data === "response_starting") clientStarts.push(performance.now());
+  });
+  client.on("audio", (a: ReceivedAudio) => {
+    if (a.rtp.marker && !a.concealed) replyStarts.push(a.receivedAt);
+  });
+
+  let packetsReceivedByServer = 0;
+  try {
+    await client.connect();
+    await client.playAudio([RATE, loop], { realtime: true });
+    // the last turn's reply
+    const deadline = performance.now() + 4000;
+    while (replyStarts.length < clientPauses.length && performance.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    packetsReceivedByServer = (serverConn as WebRtcConnection | null)?.packetsReceived ?? 0;
+  } finally {
+    await client.stop();
+    await server.close();
+    uninstall();
+    await model.close();
+  }
+
+  // k-th pause_detected <-> k-th reply start (one reply per turn; echo never yields twice)
+  const clientOverhead: number[] = [];
+  const clientResponseStarting: number[] = [];
+  const matched = Math.min(clientPauses.length, replyStarts.length);
+  for (let k = 0; k < matched; k++) {
+    clientOverhead.push((replyStarts[k] as number) - (clientPauses[k] as number));
+    const rs = clientStarts[k];
+    if (rs !== undefined) clientResponseStarting.push(rs - (clientPauses[k] as number));
+  }
+  const complete = serverTurns.filter((t) => t.firstPacket !== null && t.firstFrame !== null);
+  const srvTotal = complete.map((t) => (t.firstPacket as number) - t.pause);
+  const srvToStarting = complete
+    .filter((t) => t.responseStarting !== null)
+    .map((t) => (t.responseStarting as number) - t.pause);
+  const srvToFrame = complete.map((t) => (t.firstFrame as number) - t.pause);
+  const srvFrameToPacket = complete.map((t) => (t.firstPacket as number) - (t.firstFrame as number));
+  const held = complete.filter((t) => t.framesBeforePacket > 0).length;
+
+  return {
+    id: "B3",
+    title: "server reply overhead: pause_detected → first reply RTP packet (echo ReplyOnPause)",
+    columns: ["measure", "n", "p50 ms", "p99 ms", "max ms", "min ms"],
+    rows: [
+      stats("client: pause_detected msg → first reply RTP arrives", clientOverhead),
+      stats("client: pause_detected msg → response_starting msg", clientResponseStarting),
+      stats("server: pause_detected sent → first RTP sent", srvTotal),
+      stats("server:   pause_detected → response_starting", srvToStarting),
+      stats("server:   pause_detected → first frame released", srvToFrame),
+      stats("server:   first frame released → first RTP sent", srvFrameToPacket),
+    ],
+    notes: [
+      `${TURNS} turns played in real time; pause_detected seen by client ${clientPauses.length}, by server ${serverTurns.length}; reply starts (marker packets) at client ${replyStarts.length}`,
+      "client and server share one process and event loop (werift on both sides, loopback UDP)",
+      `turns whose first released frame produced no RTP packet (held by the resampler/reframer): ${held}`,
+      `packets: client sent ${client.packetsSent}, server received ${packetsReceivedByServer}; client received ${client.packetsReceived}, lost ${client.packetsLost}, dropped ${client.packetsDropped}`,
+      "server times come from a probe wrapping WebRtcConnection.prototype.sendAudio/sendMessage (bench/rtc-probe.ts)",
+    ],
+  };
+}
