@@ -338,6 +338,18 @@ describe("Data channel (checklist 24-33)", () => {
     await waitFor(() => packetsAtEnd >= 0, 5000, "end_stream");
     expect(messages).toContainEqual({ type: "end_stream", data: "bye" });
     expect(packetsAtEnd).toBeGreaterThanOrEqual(20);
+    // RTP: consecutive sequence numbers, +960 timestamps, a marker on the first packet, and
+    // paced by the session (0.5 s of audio is not sent as one burst).
+    const real = audio.filter((a) => !a.concealed);
+    expect(real[0]?.rtp.marker).toBe(true);
+    for (let i = 1; i < real.length; i++) {
+      const prev = real[i - 1]?.rtp;
+      const cur = real[i]?.rtp;
+      expect(((cur?.sequenceNumber ?? 0) - (prev?.sequenceNumber ?? 0)) & 0xffff).toBe(1);
+      expect(((cur?.timestamp ?? 0) - (prev?.timestamp ?? 0)) >>> 0).toBe(960);
+    }
+    const span = (real.at(-1)?.receivedAt ?? 0) - (real[0]?.receivedAt ?? 0);
+    expect(span).toBeGreaterThan(250);
   });
 
   it("29: CloseStream() default message is 'Stream closed'", () => {
