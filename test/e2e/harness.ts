@@ -95,7 +95,7 @@ export async function launchChromium(fakeMicWav: string): Promise<BrowserHandle>
  * - `getUserMedia` resolutions and the body's `data-state` / `data-last-log` changes are
  *   recorded too (the latter only exist on the built-in page).
  */
-const PROBE_SCRIPT = String.raw`(() => {
+const PROBE_SCRIPT = `(() => {
   if (window.__e2e) return;
   const rec = { messages: [], levels: [], tracks: [], pcStates: [], gum: [], states: [], notes: [] };
   window.__e2e = rec;

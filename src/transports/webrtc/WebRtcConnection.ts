@@ -1,6 +1,7 @@
 import {
   type MediaStreamTrack,
   type RTCDataChannel,
+  type RTCDtlsTransport,
   RTCPeerConnection,
   type RTCRtpTransceiver,
   RtpHeader,
@@ -155,6 +156,11 @@ export class WebRtcConnection {
   async createAnswer(): Promise<string> {
     const answer = await this.#pc.createAnswer();
     await this.#pc.setLocalDescription(answer);
+    for (const transport of this.#pc.dtlsTransports) {
+      transport.onStateChange.subscribe((state) => {
+        if (state === "connected") skipReusedDtlsRecordNumber(transport);
+      });
+    }
     if (this.#pc.iceGatheringState !== "complete") {
       await new Promise<void>((resolve) => {
         const sub = this.#pc.iceGatheringStateChange.subscribe((s) => {
@@ -308,4 +314,19 @@ function offeredDirection(sdp: string, mid: string | null): AudioDirection {
     return (dir?.[1] as AudioDirection | undefined) ?? "sendrecv";
   }
   return "sendrecv";
+}
+
+/**
+ * Works around a werift (0.24.4 to 0.25.2) DTLS bug: its Finished message is record N of epoch 1,
+ * then its record counter restarts at 0, so the N-th application record (in practice the first
+ * data-channel message, e.g. `pause_detected`) reuses the number and browsers drop it as a
+ * replay; SCTP resends it about 1 s later. Moving the counter past the handshake records when
+ * DTLS connects keeps every number unique. Does nothing if werift's internals change shape.
+ */
+function skipReusedDtlsRecordNumber(transport: RTCDtlsTransport): void {
+  const context = (
+    transport.dtls as { dtls?: { epoch?: unknown; recordSequenceNumber?: unknown } } | undefined
+  )?.dtls;
+  if (!context || context.epoch !== 1 || typeof context.recordSequenceNumber !== "number") return;
+  context.recordSequenceNumber = Math.max(context.recordSequenceNumber, 32);
 }
