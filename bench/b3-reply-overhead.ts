@@ -10,12 +10,17 @@
  *   reply's first RTP packet (marker bit, `audio` event `receivedAt`);
  * - server: `pause_detected` handed to the data channel → the reply's first 20 ms frame released
  *   by the session → its first RTP packet handed to werift (see rtc-probe.ts).
+ *
+ * Client and server share `performance.now()`, so the one-way delays of the data channel and of
+ * RTP over loopback are reported too. A second, shorter run with `outputSampleRate: 48000`
+ * (the echo's input rate: no resampling on the way out) shows what the output resampling costs.
  */
-import { readWavFile } from "../src/audio/wav.js";
+
 import { fixturePath } from "../src/audio/testing/fixtures.js";
+import type { AudioChunk } from "../src/audio/types.js";
+import { readWavFile } from "../src/audio/wav.js";
 import type { ReceivedAudio } from "../src/client/node.js";
 import { NodeAudioClient } from "../src/client/node.js";
-import type { AudioChunk } from "../src/audio/types.js";
 import { ReplyOnPause } from "../src/handlers/ReplyOnPause.js";
 import { Stream } from "../src/server/Stream.js";
 import type { WebRtcConnection } from "../src/transports/webrtc/WebRtcConnection.js";
@@ -23,7 +28,9 @@ import { getSileroModel } from "../src/vad/silero.js";
 import { type BenchReport, percentile } from "./report.js";
 import { installConnectionProbe, isLog, round } from "./rtc-probe.js";
 
+/** Turns of the main run; the 48 kHz-out diagnostic run plays fewer. */
 const TURNS = 20;
+const DIAGNOSTIC_TURNS = 10;
 const RATE = 48_000;
 /** Segment 1 of two_turns.wav (segments.tsv), in samples at 48 kHz. */
 const SPEECH: [number, number] = [24_000, 85_294];
@@ -65,11 +72,22 @@ function stats(name: string, values: number[]): Record<string, string | number |
   };
 }
 
-export async function run(): Promise<BenchReport> {
-  const loop = await turnLoop(TURNS);
-  const model = getSileroModel();
-  await model.warmup();
+interface Variant {
+  name: string;
+  turns: number;
+  outputSampleRate: number;
+}
 
+interface Outcome {
+  serverTurns: ServerTurn[];
+  clientPauses: number[];
+  clientStarts: number[];
+  replyStarts: number[];
+  packets: string;
+}
+
+async function measure(v: Variant, model: ReturnType<typeof getSileroModel>): Promise<Outcome> {
+  const loop = await turnLoop(v.turns);
   // --- server-side probe -------------------------------------------------------------------
   const serverTurns: ServerTurn[] = [];
   let current: ServerTurn | null = null;
@@ -103,43 +121,50 @@ export async function run(): Promise<BenchReport> {
     },
   });
 
-  const stream = new Stream({
-    handler: new ReplyOnPause(echo, { model }),
-    modality: "audio",
-    concurrencyLimit: 1,
-  });
-  const server = await stream.launch({ port: 0 });
-  const client = new NodeAudioClient({ url: server.url });
-
-  // --- client-side timing ------------------------------------------------------------------
+  let stream: Stream | null = null;
+  let server: Awaited<ReturnType<Stream["launch"]>> | null = null;
+  let client: NodeAudioClient | null = null;
   const clientPauses: number[] = [];
   const clientStarts: number[] = [];
   const replyStarts: number[] = [];
-  client.on("log", (m) => {
-    if (m.data === "pause_detected") clientPauses.push(performance.now());
-    if (m.data === "response_starting") clientStarts.push(performance.now());
-  });
-  client.on("audio", (a: ReceivedAudio) => {
-    if (a.rtp.marker && !a.concealed) replyStarts.push(a.receivedAt);
-  });
-
-  let packetsReceivedByServer = 0;
+  let packets = "";
   try {
-    await client.connect();
-    await client.playAudio([RATE, loop], { realtime: true });
+    stream = new Stream({
+      handler: new ReplyOnPause(echo, { model, outputSampleRate: v.outputSampleRate }),
+      modality: "audio",
+      concurrencyLimit: 1,
+    });
+    server = await stream.launch({ port: 0 });
+    const c = new NodeAudioClient({ url: server.url });
+    client = c;
+    // --- client-side timing ----------------------------------------------------------------
+    c.on("log", (m) => {
+      if (m.data === "pause_detected") clientPauses.push(performance.now());
+      if (m.data === "response_starting") clientStarts.push(performance.now());
+    });
+    c.on("audio", (a: ReceivedAudio) => {
+      if (a.rtp.marker && !a.concealed) replyStarts.push(a.receivedAt);
+    });
+    await c.connect();
+    await c.playAudio([RATE, loop], { realtime: true });
     // the last turn's reply
     const deadline = performance.now() + 4000;
     while (replyStarts.length < clientPauses.length && performance.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));
     }
-    packetsReceivedByServer = (serverConn as WebRtcConnection | null)?.packetsReceived ?? 0;
+    const received = (serverConn as WebRtcConnection | null)?.packetsReceived ?? 0;
+    packets = `client sent ${c.packetsSent}, server received ${received}; client received ${c.packetsReceived}, lost ${c.packetsLost}, dropped ${c.packetsDropped}`;
   } finally {
-    await client.stop();
-    await server.close();
+    await client?.stop();
+    if (server) await server.close();
+    else await stream?.close();
     uninstall();
-    await model.close();
   }
+  return { serverTurns, clientPauses, clientStarts, replyStarts, packets };
+}
 
+function rowsFor(v: Variant, o: Outcome): { rows: BenchReport["rows"]; notes: string[] } {
+  const { serverTurns, clientPauses, clientStarts, replyStarts } = o;
   // k-th pause_detected <-> k-th reply start (one reply per turn; echo never yields twice)
   const clientOverhead: number[] = [];
   const clientResponseStarting: number[] = [];
@@ -155,26 +180,63 @@ export async function run(): Promise<BenchReport> {
     .filter((t) => t.responseStarting !== null)
     .map((t) => (t.responseStarting as number) - t.pause);
   const srvToFrame = complete.map((t) => (t.firstFrame as number) - t.pause);
-  const srvFrameToPacket = complete.map((t) => (t.firstPacket as number) - (t.firstFrame as number));
+  const srvFrameToPacket = complete.map(
+    (t) => (t.firstPacket as number) - (t.firstFrame as number),
+  );
   const held = complete.filter((t) => t.framesBeforePacket > 0).length;
+  // Client and server share performance.now(): one-way delays over loopback.
+  const dcDelay: number[] = [];
+  const rtpDelay: number[] = [];
+  if (serverTurns.length === clientPauses.length) {
+    serverTurns.forEach((t, k) => {
+      dcDelay.push((clientPauses[k] as number) - t.pause);
+      const r = replyStarts[k];
+      if (t.firstPacket !== null && r !== undefined) rtpDelay.push(r - t.firstPacket);
+    });
+  }
+  const rows = [
+    stats("server: pause_detected sent → first RTP sent", srvTotal),
+    stats("server:   pause_detected → response_starting", srvToStarting),
+    stats("server:   pause_detected → first frame released", srvToFrame),
+    stats("server:   first frame released → first RTP sent", srvFrameToPacket),
+    stats("client: pause_detected msg → first reply RTP arrives", clientOverhead),
+    stats("client: pause_detected msg → response_starting msg", clientResponseStarting),
+    stats("one-way: pause_detected, server send → client (data channel)", dcDelay),
+    stats("one-way: first reply RTP, server send → client", rtpDelay),
+  ].map((r) => ({ variant: v.name, ...r }));
+  const notes = [
+    `${v.name}: ${v.turns} turns; pause_detected seen by client ${clientPauses.length}, by server ${serverTurns.length}; reply starts (marker packets) at client ${replyStarts.length}; first released frame held back by the packetizer in ${held} turns`,
+    `${v.name}: packets: ${o.packets}`,
+  ];
+  return { rows, notes };
+}
 
+export async function run(): Promise<BenchReport> {
+  const model = getSileroModel();
+  await model.warmup();
+  const variants: Variant[] = [
+    { name: "echo, 24 kHz out (default)", turns: TURNS, outputSampleRate: 24_000 },
+    { name: "echo, 48 kHz out (no resampling)", turns: DIAGNOSTIC_TURNS, outputSampleRate: 48_000 },
+  ];
+  const rows: BenchReport["rows"] = [];
+  const notes: string[] = [];
+  try {
+    for (const v of variants) {
+      const r = rowsFor(v, await measure(v, model));
+      rows.push(...r.rows);
+      notes.push(...r.notes);
+    }
+  } finally {
+    await model.close();
+  }
   return {
     id: "B3",
     title: "server reply overhead: pause_detected → first reply RTP packet (echo ReplyOnPause)",
-    columns: ["measure", "n", "p50 ms", "p99 ms", "max ms", "min ms"],
-    rows: [
-      stats("client: pause_detected msg → first reply RTP arrives", clientOverhead),
-      stats("client: pause_detected msg → response_starting msg", clientResponseStarting),
-      stats("server: pause_detected sent → first RTP sent", srvTotal),
-      stats("server:   pause_detected → response_starting", srvToStarting),
-      stats("server:   pause_detected → first frame released", srvToFrame),
-      stats("server:   first frame released → first RTP sent", srvFrameToPacket),
-    ],
+    columns: ["variant", "measure", "n", "p50 ms", "p99 ms", "max ms", "min ms"],
+    rows,
     notes: [
-      `${TURNS} turns played in real time; pause_detected seen by client ${clientPauses.length}, by server ${serverTurns.length}; reply starts (marker packets) at client ${replyStarts.length}`,
-      "client and server share one process and event loop (werift on both sides, loopback UDP)",
-      `turns whose first released frame produced no RTP packet (held by the resampler/reframer): ${held}`,
-      `packets: client sent ${client.packetsSent}, server received ${packetsReceivedByServer}; client received ${client.packetsReceived}, lost ${client.packetsLost}, dropped ${client.packetsDropped}`,
+      ...notes,
+      "client and server share one process and event loop (werift on both sides, loopback UDP); the headline is the server row (probe on the connection)",
       "server times come from a probe wrapping WebRtcConnection.prototype.sendAudio/sendMessage (bench/rtc-probe.ts)",
     ],
   };

@@ -43,6 +43,23 @@ class Signal {
   }
 }
 
+/** Seconds of emitted audio converted at once before the session yields to the event loop. */
+const SLICE_S = 0.2;
+
+/** Splits a chunk into pieces of at most `seconds` (whole frames of interleaved channels). */
+function sliceAudio(chunk: AudioChunk, seconds: number): AudioChunk[] {
+  const [rate, samples, layout] = chunk;
+  const channels = layout === "stereo" ? 2 : 1;
+  const step = Math.max(1, Math.round(rate * seconds)) * channels;
+  if (samples.length <= step) return [chunk];
+  const out: AudioChunk[] = [];
+  for (let i = 0; i < samples.length; i += step) {
+    const part = samples.subarray(i, Math.min(samples.length, i + step));
+    out.push(layout === undefined ? [rate, part] : [rate, part, layout]);
+  }
+  return out;
+}
+
 /** Values taken from `emit()` in a row before the emit loop yields to the event loop. */
 const MAX_EMITS_PER_TURN = 8;
 
@@ -335,7 +352,7 @@ export class Session {
       if (!this.#running) break;
       if (!failed && value !== null && value !== undefined) {
         try {
-          this.#handleEmitted(value);
+          await this.#clock.track(() => this.#handleEmitted(value), "queue output");
         } catch (err) {
           this.#reportError("emit", err);
         }
@@ -359,13 +376,27 @@ export class Session {
     link.dispose();
   }
 
-  #handleEmitted(value: unknown): void {
+  /**
+   * Queues an emitted value. Long audio is converted in slices of {@link SLICE_S} with a
+   * macrotask between them, so the first frame of a long reply goes out after one slice of
+   * resampling instead of all of it, and other sessions' frames are not held up. A
+   * `clearQueue()` between slices drops the rest of the value.
+   */
+  async #handleEmitted(value: unknown): Promise<void> {
     const { audio, outputs, close } = splitEmitValue(value);
     if (outputs) this.#deliverOutputs(outputs);
     if (audio && this.#mode !== "send") {
-      for (const samples of this.#framer.push(audio))
-        this.#outQueue.push({ kind: "frame", samples });
-      this.#outWake.notify();
+      const epoch = this.#clearEpoch;
+      const slices = sliceAudio(audio, SLICE_S);
+      for (let i = 0; i < slices.length; i++) {
+        if (i > 0) {
+          await macrotask();
+          if (epoch !== this.#clearEpoch || !this.#running) return;
+        }
+        for (const samples of this.#framer.push(slices[i] as AudioChunk))
+          this.#outQueue.push({ kind: "frame", samples });
+        this.#outWake.notify();
+      }
     }
     if (close) this.#queueClose(close);
   }

@@ -84,4 +84,27 @@ describe("OpusPacketizer", () => {
     expect(outs.length).toBeGreaterThanOrEqual(24);
     expect(rms(outs.at(-1) ?? new Int16Array())).toBeGreaterThan((8000 / Math.SQRT2) * 0.7);
   });
+
+  it("resamples rates Opus does not take (22050 Hz) and keeps 960-step timestamps", () => {
+    let now = 0;
+    const p = new OpusPacketizer({ now: () => now, initialSequenceNumber: 0, initialTimestamp: 0 });
+    const dec = new OpusStreamDecoder();
+    const outs: Int16Array[] = [];
+    const stamps: number[] = [];
+    for (let i = 0; i < 25; i++) {
+      for (const pkt of p.push(tone(441, 22050, 500, 8000, i * 441), 22050, false)) {
+        outs.push(dec.decode(pkt.payload));
+        stamps.push(pkt.timestamp);
+      }
+      now += 20;
+    }
+    expect(outs.length).toBeGreaterThanOrEqual(23);
+    expect(stamps[1]).toBe(960);
+    expect(rms(outs.at(-1) ?? new Int16Array())).toBeGreaterThan((8000 / Math.SQRT2) * 0.7);
+  });
+
+  it("the encoder refuses rates Opus does not support", () => {
+    expect(() => new OpusFrameEncoder(44100 as never)).toThrow(/8, 12, 16, 24 or 48 kHz/);
+    expect(new OpusFrameEncoder(24000).frameSize).toBe(480);
+  });
 });

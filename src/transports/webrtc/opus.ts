@@ -5,6 +5,12 @@ export const OPUS_RATE = 48_000;
 /** Samples per channel in one 20 ms Opus frame at 48 kHz. */
 export const OPUS_FRAME = 960;
 
+/** Input rates the Opus encoder takes directly (the RTP clock stays 48 kHz). */
+export type OpusInputRate = 8000 | 12000 | 16000 | 24000 | 48000;
+
+/** The rates of {@link OpusInputRate}. */
+export const OPUS_INPUT_RATES: readonly number[] = [8000, 12000, 16000, 24000, 48000];
+
 /**
  * A one-byte Opus packet (TOC only, SILK 20 ms, one frame of length 0). libopus treats a frame of
  * length 0 as lost and runs its packet-loss concealment for the decoder's current mode.
@@ -45,7 +51,8 @@ export class OpusStreamDecoder {
 }
 
 /**
- * Encodes 20 ms frames of 48 kHz mono int16 audio to Opus packets (voice tuned).
+ * Encodes 20 ms frames of mono int16 audio to Opus packets (voice tuned), at 48 kHz or any
+ * rate Opus takes directly (8, 12, 16, 24 kHz), so 24 kHz replies need no resampling.
  *
  * @example
  * ```ts
@@ -54,12 +61,26 @@ export class OpusStreamDecoder {
  * ```
  */
 export class OpusFrameEncoder {
-  readonly #encoder = new Encoder({ channels: 1, sample_rate: OPUS_RATE, application: "voip" });
+  readonly #encoder: Encoder;
+  /** Input rate in Hz. */
+  readonly sampleRate: OpusInputRate;
+  /** Samples in one 20 ms frame at {@link sampleRate}. */
+  readonly frameSize: number;
 
-  /** Encodes exactly {@link OPUS_FRAME} mono samples. */
+  /** @param sampleRate the input rate: one of Opus's 8, 12, 16, 24 or 48 kHz. Default 48 kHz. */
+  constructor(sampleRate: OpusInputRate = OPUS_RATE) {
+    if (!OPUS_INPUT_RATES.includes(sampleRate)) {
+      throw new RangeError(`Opus encodes 8, 12, 16, 24 or 48 kHz input, not ${sampleRate} Hz`);
+    }
+    this.sampleRate = sampleRate;
+    this.frameSize = sampleRate / 50;
+    this.#encoder = new Encoder({ channels: 1, sample_rate: sampleRate, application: "voip" });
+  }
+
+  /** Encodes exactly {@link frameSize} mono samples (20 ms). */
   encode(frame: Int16Array): Uint8Array {
-    if (frame.length !== OPUS_FRAME) {
-      throw new RangeError(`Opus frames must be ${OPUS_FRAME} samples, got ${frame.length}`);
+    if (frame.length !== this.frameSize) {
+      throw new RangeError(`Opus frames must be ${this.frameSize} samples, got ${frame.length}`);
     }
     return this.#encoder.encode(frame);
   }

@@ -1,7 +1,13 @@
 import { audioToFloat32, floatToInt16Rounded } from "../../audio/convert.js";
 import { Reframer } from "../../audio/framer.js";
 import { StreamingResampler } from "../../audio/resample.js";
-import { OPUS_FRAME, OPUS_RATE, OpusFrameEncoder } from "./opus.js";
+import {
+  OPUS_FRAME,
+  OPUS_INPUT_RATES,
+  OPUS_RATE,
+  OpusFrameEncoder,
+  type OpusInputRate,
+} from "./opus.js";
 
 /** One outbound RTP payload with the header fields that matter for Opus audio. */
 export interface OpusRtpPayload {
@@ -33,8 +39,9 @@ export interface OpusPacketizerOptions {
 }
 
 /**
- * Turns mono int16 audio at any rate into 20 ms Opus RTP payloads at 48 kHz: resampling,
- * re-framing to 960 samples, encoding, sequence numbers and timestamps. A frame marked as a
+ * Turns mono int16 audio at any rate into 20 ms Opus RTP payloads (RTP clock 48 kHz): re-framing
+ * to 20 ms, encoding (8/12/16/24/48 kHz directly, other rates resampled to 48 kHz), sequence
+ * numbers and timestamps. A frame marked as a
  * discontinuity (a new reply after silence) sets the marker bit, and its timestamp jumps by
  * the time that passed, so the receiver's jitter buffer sees the pause as a pause.
  *
@@ -45,8 +52,8 @@ export interface OpusPacketizerOptions {
  * ```
  */
 export class OpusPacketizer {
-  readonly #encoder = new OpusFrameEncoder();
-  readonly #framer = new Reframer<Int16Array>(OPUS_FRAME, "int16");
+  #encoder = new OpusFrameEncoder();
+  #framer = new Reframer<Int16Array>(OPUS_FRAME, "int16");
   readonly #now: () => number;
   #resampler: StreamingResampler | null = null;
   #rate = OPUS_RATE;
@@ -70,19 +77,28 @@ export class OpusPacketizer {
    */
   push(samples: Int16Array, sampleRate: number, discontinuity: boolean): OpusRtpPayload[] {
     if (discontinuity) this.#pendingMarker = true;
-    const at48k = this.#to48k(samples, sampleRate);
+    if (sampleRate !== this.#rate) this.#switchRate(sampleRate);
+    const input = this.#resampler
+      ? floatToInt16Rounded(this.#resampler.process(audioToFloat32(samples)))
+      : samples;
     const out: OpusRtpPayload[] = [];
-    for (const frame of this.#framer.push(at48k)) out.push(this.#packet(frame));
+    for (const frame of this.#framer.push(input)) out.push(this.#packet(frame));
     return out;
   }
 
-  #to48k(samples: Int16Array, sampleRate: number): Int16Array {
-    if (sampleRate === OPUS_RATE) return samples;
-    if (this.#resampler === null || this.#rate !== sampleRate) {
-      this.#resampler = new StreamingResampler(sampleRate, OPUS_RATE);
-      this.#rate = sampleRate;
+  /**
+   * Rates Opus takes directly are encoded as they are; others are resampled to 48 kHz. The RTP
+   * clock is 48 kHz either way.
+   */
+  #switchRate(sampleRate: number): void {
+    this.#rate = sampleRate;
+    const native = OPUS_INPUT_RATES.includes(sampleRate);
+    const encodeRate = (native ? sampleRate : OPUS_RATE) as OpusInputRate;
+    this.#resampler = native ? null : new StreamingResampler(sampleRate, OPUS_RATE);
+    if (this.#encoder.sampleRate !== encodeRate) {
+      this.#encoder = new OpusFrameEncoder(encodeRate);
+      this.#framer = new Reframer<Int16Array>(this.#encoder.frameSize, "int16");
     }
-    return floatToInt16Rounded(this.#resampler.process(audioToFloat32(samples)));
   }
 
   #packet(frame: Int16Array): OpusRtpPayload {

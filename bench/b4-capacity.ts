@@ -1,0 +1,425 @@
+/**
+ * B4 — capacity: how many concurrent real-time sessions one server core carries (Opus in, VAD,
+ * echo out) before output pacing slips.
+ *
+ * The server (a launched Stream with `ReplyOnPause(echo)`, real Silero v4 in its default worker)
+ * runs in this process, pinned to CPU 0 with `taskset` (main thread, VAD worker and libuv
+ * threads). The werift clients run in a child process (b4-load.ts) pinned to CPU 1; each plays
+ * synthetic/48k/two_turns.wav in a loop in real time (two turns per 6.9 s), so every session
+ * gets a reply about every 3.5 s.
+ *
+ * Metric, measured on the server: per-frame output lateness. Every 20 ms frame the session
+ * releases is seen at `WebRtcConnection.sendAudio` (rtc-probe.ts); within one reply (frames
+ * since the last discontinuity) frame k is due at `first frame time + k · 20 ms`, and lateness is
+ * the actual time minus that. Step N = 1, 2, 4, 8, 16, 24, 32, … while p99 lateness ≤ 20 ms.
+ * Per step: p50/p99/max lateness, event-loop delay (monitorEventLoopDelay), server CPU (% of
+ * one core, all threads), the reply start delay (pause_detected → first frame) and the client
+ * process' own CPU and send-tick lateness (to tell when the load generator is the limit).
+ */
+import { type ChildProcess, execFileSync, fork } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { fixturePath } from "../src/audio/testing/fixtures.js";
+import type { AudioChunk } from "../src/audio/types.js";
+import { ReplyOnPause } from "../src/handlers/ReplyOnPause.js";
+import { Stream } from "../src/server/Stream.js";
+import type { WebRtcConnection } from "../src/transports/webrtc/WebRtcConnection.js";
+import { getSileroModel } from "../src/vad/silero.js";
+import type { FromChild, LoadStats, ToChild } from "./b4-load.js";
+import { type BenchReport, percentile } from "./report.js";
+import { cpuMs, installConnectionProbe, isLog, round } from "./rtc-probe.js";
+
+/** Session counts tried in order; `B4_STEPS=8,16` overrides (e.g. to profile one step). */
+const STEPS = process.env.B4_STEPS
+  ? process.env.B4_STEPS.split(",").map(Number)
+  : [1, 2, 4, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96];
+const PASS_P99_MS = 20;
+/** After all clients are connected, before measuring (first replies, JIT, VAD queue). */
+const WARMUP_MS = 3000;
+const MEASURE_MS = 8000;
+/** Stop stepping once the bench has run this long (keeps it under ~3 min). */
+const BUDGET_MS = 150_000;
+const FIXTURE = "synthetic/48k/two_turns.wav";
+/** The handler's outputSampleRate (24 kHz is the default); `B4_OUTPUT_RATE=48000` to compare. */
+const OUTPUT_RATE = Number(process.env.B4_OUTPUT_RATE ?? 24_000);
+const SERVER_CPU = "0";
+const CLIENT_CPU = "1";
+
+async function* echo(audio: AudioChunk) {
+  yield audio;
+}
+
+interface ConnState {
+  t0: number;
+  k: number;
+  /** pause_detected time not yet followed by a reply's first frame. */
+  pauseAt: number | null;
+}
+
+interface StepResult {
+  n: number;
+  connected: number;
+  lateness: number[];
+  replyStart: number[];
+  pauses: number;
+  discontinuities: number;
+  loopP50: number;
+  loopP99: number;
+  loopMax: number;
+  cpuPct: number;
+  client: LoadStats | null;
+  serverPacketsReceived: number;
+  /** Whole machine over the window (all cores, 100 % = one core), from /proc/stat. */
+  machine: { busyPct: number; stealPct: number } | null;
+}
+
+/** Busy and steal ticks (1/100 s) of all CPUs from /proc/stat; null where unavailable. */
+function machineTicks(): { busy: number; steal: number } | null {
+  try {
+    const line = readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "";
+    const v = line.trim().split(/\s+/).slice(1).map(Number);
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = v;
+    return { busy: user + nice + system + irq + softirq, steal };
+  } catch {
+    return null;
+  }
+}
+
+/** Pins every thread of `pid` to `cpuList`; returns false when that is not possible here. */
+function pin(pid: number, cpuList: string): boolean {
+  try {
+    execFileSync("taskset", ["-a", "-p", "-c", cpuList, String(pid)], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function currentAffinity(pid: number): string | null {
+  try {
+    const out = execFileSync("taskset", ["-p", "-c", String(pid)], { encoding: "utf8" });
+    return /list:\s*(\S+)/.exec(out)?.[1] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+class LoadChild {
+  readonly proc: ChildProcess;
+  #waiters: Array<{ type: FromChild["type"]; resolve: (m: FromChild) => void }> = [];
+  #exited: Promise<void>;
+
+  constructor() {
+    const script = fileURLToPath(new URL("./b4-load.ts", import.meta.url));
+    // Inherit execArgv: under tsx it carries the loader that runs .ts files.
+    this.proc = fork(script, [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    this.#exited = new Promise((r) =>
+      this.proc.once("exit", (code, signal) => {
+        const message = `exited (code ${code}, signal ${signal})`;
+        for (const w of this.#waiters.splice(0)) w.resolve({ type: "error", message });
+        r();
+      }),
+    );
+    this.proc.on("message", (m: FromChild) => {
+      if (m.type === "error") {
+        for (const w of this.#waiters.splice(0)) w.resolve(m);
+        return;
+      }
+      const i = this.#waiters.findIndex((w) => w.type === m.type);
+      if (i >= 0) this.#waiters.splice(i, 1)[0]?.resolve(m);
+    });
+  }
+
+  send(m: ToChild): void {
+    this.proc.send(m);
+  }
+
+  async request<T extends FromChild["type"]>(
+    m: ToChild,
+    reply: T,
+    timeoutMs: number,
+  ): Promise<Extract<FromChild, { type: T }>> {
+    const answer = new Promise<FromChild>((resolve) =>
+      this.#waiters.push({ type: reply, resolve }),
+    );
+    this.send(m);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`load child: no ${reply} in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      const got = await Promise.race([answer, timeout]);
+      if (got.type === "error") throw new Error(`load child: ${got.message}`);
+      return got as Extract<FromChild, { type: T }>;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
+    if (this.proc.connected) this.send({ type: "exit" });
+    const timer = setTimeout(() => this.proc.kill("SIGKILL"), 5000);
+    await this.#exited;
+    clearTimeout(timer);
+  }
+}
+
+async function sleep(ms: number): Promise<void> {
+  await new Promise((r) => setTimeout(r, ms));
+}
+
+export async function run(): Promise<BenchReport> {
+  const began = performance.now();
+  const multiCore = cpus().length >= 2;
+  const originalAffinity = currentAffinity(process.pid);
+  const pinnedServer = multiCore && originalAffinity !== null && pin(process.pid, SERVER_CPU);
+
+  const model = getSileroModel();
+  await model.warmup();
+
+  // --- server-side measurement ----------------------------------------------------------------
+  const conns = new Map<WebRtcConnection, ConnState>();
+  let measuring = false;
+  let lateness: number[] = [];
+  let replyStart: number[] = [];
+  let pauses = 0;
+  let discontinuities = 0;
+  const state = (conn: WebRtcConnection): ConnState => {
+    let s = conns.get(conn);
+    if (!s) {
+      s = { t0: 0, k: -1, pauseAt: null };
+      conns.set(conn, s);
+    }
+    return s;
+  };
+  const uninstall = installConnectionProbe({
+    onMessage(conn, text, at) {
+      if (!isLog(text, "pause_detected")) return;
+      state(conn).pauseAt = at;
+      if (measuring) pauses++;
+    },
+    onFrame(conn, f) {
+      const s = state(conn);
+      if (f.discontinuity || s.k < 0) {
+        s.t0 = f.releasedAt;
+        s.k = 0;
+        if (measuring) discontinuities++;
+      } else {
+        s.k++;
+        if (measuring) lateness.push(f.releasedAt - (s.t0 + s.k * 20));
+      }
+      if (s.pauseAt !== null) {
+        if (measuring) replyStart.push(f.releasedAt - s.pauseAt);
+        s.pauseAt = null;
+      }
+    },
+  });
+
+  const stream = new Stream({
+    handler: new ReplyOnPause(echo, { outputSampleRate: OUTPUT_RATE }),
+    modality: "audio",
+    concurrencyLimit: null,
+    connectTimeout: 60,
+  });
+  const server = await stream.launch({ port: 0 });
+  const child = new LoadChild();
+  const pinnedClient =
+    pinnedServer && child.proc.pid !== undefined && pin(child.proc.pid, CLIENT_CPU);
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  const results: StepResult[] = [];
+
+  const step = async (n: number): Promise<StepResult> => {
+    const started = await child.request(
+      { type: "start", url: server.url, n, fixture: fixturePath(FIXTURE) },
+      "started",
+      60_000,
+    );
+    await sleep(WARMUP_MS);
+    // --- measured window ---
+    lateness = [];
+    replyStart = [];
+    pauses = 0;
+    discontinuities = 0;
+    const cpu0 = cpuMs();
+    const machine0 = machineTicks();
+    const t0 = performance.now();
+    loop.reset();
+    loop.enable();
+    measuring = true;
+    child.send({ type: "mark" });
+    await sleep(MEASURE_MS);
+    measuring = false;
+    loop.disable();
+    const wall = performance.now() - t0;
+    const cpuPct = ((cpuMs() - cpu0) / wall) * 100;
+    const machine1 = machineTicks();
+    const live = [...conns.keys()];
+    const stopped = await child.request({ type: "stop" }, "stopped", 60_000);
+    const { type: _t, ...clientStats } = stopped;
+    // server-side receive counters, read once the clients have stopped sending
+    const serverPacketsReceived = live.reduce((sum, c) => sum + c.packetsReceived, 0);
+    const until = performance.now() + 10_000;
+    while (stream.liveConnections > 0 && performance.now() < until) await sleep(20);
+    for (const id of stream.handlers.keys()) await stream.closeConnection(id);
+    conns.clear();
+    const machine =
+      machine0 && machine1
+        ? {
+            busyPct: ((machine1.busy - machine0.busy) * 10 * 100) / wall,
+            stealPct: ((machine1.steal - machine0.steal) * 10 * 100) / wall,
+          }
+        : null;
+    const r: StepResult = {
+      n,
+      connected: started.connected,
+      lateness,
+      replyStart,
+      pauses,
+      discontinuities,
+      loopP50: loop.percentile(50) / 1e6,
+      loopP99: loop.percentile(99) / 1e6,
+      loopMax: loop.max / 1e6,
+      cpuPct,
+      client: clientStats,
+      serverPacketsReceived,
+      machine,
+    };
+    const p99 = percentile(lateness, 99) ?? 0;
+    console.error(
+      `B4: N=${n} p99 lateness ${p99.toFixed(2)} ms, server CPU ${cpuPct.toFixed(0)}%, client CPU ${clientStats.cpuPct.toFixed(0)}%${machine ? `, machine ${machine.busyPct.toFixed(0)}% of ${cpus().length * 100}%` : ""}`,
+    );
+    return r;
+  };
+  const passes = (r: StepResult) =>
+    r.connected === r.n && (percentile(r.lateness, 99) ?? Number.POSITIVE_INFINITY) <= PASS_P99_MS;
+
+  try {
+    let lastPass = 0;
+    let firstFail: number | null = null;
+    for (const n of STEPS) {
+      if (performance.now() - began > BUDGET_MS) break;
+      const r = await step(n);
+      results.push(r);
+      if (!passes(r)) {
+        firstFail = n;
+        break;
+      }
+      lastPass = n;
+    }
+    // Narrow the gap between the last passing and the first failing step (bisection).
+    while (
+      firstFail !== null &&
+      firstFail - lastPass > 2 &&
+      performance.now() - began < BUDGET_MS
+    ) {
+      const n = Math.round((lastPass + firstFail) / 2);
+      const r = await step(n);
+      results.push(r);
+      if (passes(r)) lastPass = n;
+      else firstFail = n;
+    }
+  } finally {
+    await child.close();
+    await server.close();
+    uninstall();
+    await model.close();
+    if (pinnedServer && originalAffinity) pin(process.pid, originalAffinity);
+  }
+
+  results.sort((a, b) => a.n - b.n);
+  const rows = results.map((r) => {
+    const p99 = percentile(r.lateness, 99);
+    const c = r.client;
+    return {
+      N: r.n,
+      connected: r.connected,
+      frames: r.lateness.length,
+      "late p50 ms": round(percentile(r.lateness, 50)),
+      "late p99 ms": round(p99),
+      "late max ms": r.lateness.length ? round(Math.max(...r.lateness)) : null,
+      "loop p50 ms": round(r.loopP50),
+      "loop p99 ms": round(r.loopP99),
+      "loop max ms": round(r.loopMax),
+      "server CPU %": round(r.cpuPct, 1),
+      "reply start p50 ms": round(percentile(r.replyStart, 50)),
+      "reply start p99 ms": round(percentile(r.replyStart, 99)),
+      "pauses/s": round(r.pauses / (MEASURE_MS / 1000), 2),
+      "client CPU %": c ? round(c.cpuPct, 1) : null,
+      "client tick p99 ms": c ? round(c.tickLateP99) : null,
+      "in loss %": c
+        ? round((1 - r.serverPacketsReceived / Math.max(1, c.packetsSent)) * 100, 2)
+        : null,
+      "out lost pkts": c ? c.packetsLost : null,
+      "re-anchors": r.discontinuities,
+      "other CPU %":
+        r.machine && c ? round(Math.max(0, r.machine.busyPct - r.cpuPct - c.cpuPct), 1) : null,
+      "steal %": r.machine ? round(r.machine.stealPct, 1) : null,
+      pass: p99 !== null && p99 <= PASS_P99_MS && r.connected === r.n ? "yes" : "no",
+    };
+  });
+  const firstFail = rows.find((r) => r.pass === "no");
+  const capacity = Math.max(
+    0,
+    ...rows.filter((r) => r.pass === "yes" && (!firstFail || r.N < firstFail.N)).map((r) => r.N),
+  );
+  const busySteps = rows.filter((r) => (r["other CPU %"] ?? 0) > 15).map((r) => r.N);
+  const clientLimited = results.filter((r) => (r.client?.cpuPct ?? 0) > 85).map((r) => r.n);
+  return {
+    id: OUTPUT_RATE === 24_000 ? "B4" : `B4-out${OUTPUT_RATE / 1000}k`,
+    title: `capacity: real-time sessions on one server core (Opus in, Silero VAD, echo out); largest passing N = ${capacity}${firstFail ? "" : " (no step failed: limit not reached)"}`,
+    columns: [
+      "N",
+      "connected",
+      "frames",
+      "late p50 ms",
+      "late p99 ms",
+      "late max ms",
+      "loop p50 ms",
+      "loop p99 ms",
+      "loop max ms",
+      "server CPU %",
+      "reply start p50 ms",
+      "reply start p99 ms",
+      "pauses/s",
+      "client CPU %",
+      "client tick p99 ms",
+      "in loss %",
+      "out lost pkts",
+      "re-anchors",
+      "other CPU %",
+      "steal %",
+      "pass",
+    ],
+    rows,
+    notes: [
+      `pass = p99 output-frame lateness <= ${PASS_P99_MS} ms with every client connected; largest passing N: ${capacity}`,
+      pinnedServer
+        ? `server (this process, all threads incl. the VAD worker) pinned to CPU ${SERVER_CPU}; load generator ${pinnedClient ? `pinned to CPU ${CLIENT_CPU}` : "NOT pinned"} (one child process, werift clients)`
+        : "NOT pinned (taskset unavailable or a single CPU): server and clients share the machine's cores",
+      `handler: ReplyOnPause(echo) with outputSampleRate ${OUTPUT_RATE}; the echo's input is 48 kHz, ${
+        OUTPUT_RATE === 48_000
+          ? "so nothing is resampled on the way out"
+          : `so every reply is resampled 48k → ${OUTPUT_RATE / 1000}k in the emit path and back to 48k in the Opus packetizer`
+      } (B4_OUTPUT_RATE=48000 runs the comparison)`,
+      `each step: connect N clients, ${WARMUP_MS / 1000} s warm-up, ${MEASURE_MS / 1000} s measured; each client loops ${FIXTURE} (2 turns / 6.9 s) in real time, offsets spread over the loop`,
+      "lateness: server-side, frame release time − (first frame of the reply + k·20 ms), via a probe on WebRtcConnection.prototype.sendAudio; reply start = pause_detected → first frame released",
+      "server CPU % = process CPU time (all threads) / wall time, so 100 % = the one pinned core; client CPU % likewise for the load-generator process",
+      "in loss % = 1 − RTP packets received by the server / sent by the clients (whole step); out lost pkts = server→client packets the clients' jitter buffers declared lost",
+      "re-anchors = frames the session marked as discontinuities in the window (one per reply start or interruption; more than pauses means pacing gaps > 200 ms, which the lateness metric cannot see)",
+      "other CPU % = whole machine (/proc/stat, 100 % = one core) minus server and client: other processes competing for the 2 cores; steal % = hypervisor steal",
+      `steps: ${STEPS.join(", ")} until the first failure, then bisection between the last pass and the first failure (budget ${BUDGET_MS / 1000} s)`,
+      busySteps.length > 0
+        ? `WARNING: other processes used > 15 % of a core at N = ${busySteps.join(", ")}: the machine was not quiet, lateness there is not the server's alone`
+        : "the machine was quiet (other processes < 15 % of a core at every step)",
+      clientLimited.length > 0
+        ? `client CPU above 85 % at N = ${clientLimited.join(", ")}: the load generator may be the limit there`
+        : "client CPU stayed below 85 % at every step",
+    ],
+  };
+}
