@@ -1,18 +1,17 @@
-import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RTCDataChannel, RTCPeerConnection as WeriftPeerConnection } from "werift";
+import {
+  type BrowserHandle,
+  hasChromium,
+  launchChromium,
+  SKIP_REASON,
+} from "../testing/chromium.js";
 import { buildUiBundle } from "./assets.js";
 import type { PageConfig, UiBundle } from "./pageTypes.js";
 import { renderPage } from "./render.js";
-
-const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = existsSync(CHROMIUM);
 
 type OfferHandler = (body: Record<string, unknown>) => Promise<unknown>;
 
@@ -126,36 +125,20 @@ function waitForState(page: Page, state: string, timeout = 15_000): Promise<unkn
   return page.waitForSelector(`body[data-state="${state}"]`, { state: "attached", timeout });
 }
 
-describe.skipIf(!hasChromium)(`built-in page in Chromium (skipped: no ${CHROMIUM})`, () => {
+describe.skipIf(!hasChromium)(`built-in page in Chromium (${SKIP_REASON})`, () => {
   let server: TestServer;
   let context: BrowserContext;
-  let profile: string;
+  let browser: BrowserHandle | undefined;
 
   beforeAll(async () => {
     server = await startServer(await buildUiBundle());
-    profile = await mkdtemp(join(tmpdir(), "fastrtc-ui-"));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 960, height: 720 },
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-      ],
-    });
+    browser = await launchChromium();
+    context = browser.context;
   });
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await server?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
   });
 
   async function open(config: PageConfig): Promise<{ page: Page; errors: string[] }> {

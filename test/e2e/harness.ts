@@ -1,85 +1,12 @@
-/**
- * End-to-end test helpers: a headless Chromium whose fake microphone plays a WAV file, and a
- * probe injected into every page (ours or any other) that records what the page received:
- * data-channel messages and the level of the remote audio, both with timestamps.
- *
- * The probe wraps `RTCPeerConnection`, so it works on a page that knows nothing about it.
- * Timestamps are the page's `performance.now()` in milliseconds.
- */
-import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 
-/** Where the Chromium binary is expected. */
-export const CHROMIUM_PATH = "/usr/bin/chromium";
-
-/** True when the end-to-end tests can run. */
-export const hasChromium: boolean = existsSync(CHROMIUM_PATH);
-
-/** Why the end-to-end tests are skipped (for `describe.skipIf` titles). */
-export const SKIP_REASON = `skipped: no Chromium at ${CHROMIUM_PATH}`;
-
-/** A running Chromium with its own throw-away profile. */
-export interface BrowserHandle {
-  context: BrowserContext;
-  /** Closes the browser and deletes its profile. Idempotent. */
-  close(): Promise<void>;
-}
-
-/**
- * Starts a headless Chromium whose (fake) microphone plays `fakeMicWav` once, from the moment
- * a page opens it with `getUserMedia`, then silence.
- *
- * @example
- * ```ts
- * const browser = await launchChromium(fixturePath("synthetic/48k/two_turns.wav"));
- * const page = await newProbedPage(browser.context);
- * ```
- */
-export async function launchChromium(fakeMicWav: string): Promise<BrowserHandle> {
-  if (!existsSync(fakeMicWav)) throw new Error(`fake microphone file not found: ${fakeMicWav}`);
-  const profile = await mkdtemp(join(tmpdir(), "fastrtc-e2e-"));
-  let context: BrowserContext;
-  try {
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM_PATH,
-      headless: true,
-      viewport: { width: 960, height: 720 },
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        `--use-file-for-fake-audio-capture=${fakeMicWav}%noloop`,
-        "--autoplay-policy=no-user-gesture-required",
-      ],
-    });
-  } catch (err) {
-    await rm(profile, { recursive: true, force: true });
-    throw err;
-  }
-  let closing: Promise<void> | undefined;
-  return {
-    context,
-    close: () => {
-      closing ??= (async () => {
-        try {
-          await context.close();
-        } finally {
-          await rm(profile, { recursive: true, force: true });
-        }
-      })();
-      return closing;
-    },
-  };
-}
+export {
+  type BrowserHandle,
+  CHROMIUM_PATH,
+  hasChromium,
+  launchChromium,
+  SKIP_REASON,
+} from "../../src/testing/chromium.js";
 
 /**
  * The probe, as plain JavaScript (it runs in the page before any of the page's scripts).
