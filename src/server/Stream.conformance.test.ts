@@ -129,6 +129,8 @@ describe("Signalling (checklist 1-23)", () => {
     expect(answer.sdp).toContain("m=audio");
     expect(answer.sdp).toMatch(/a=candidate:\S+ 1 udp \d+ \S+ \d+ typ host/);
     expect(answer.sdp).toContain("a=end-of-candidates");
+    // ours: the client starts DTLS (werift as DTLS client waits 100 ms before its first message)
+    expect(answer.sdp).toContain("a=setup:passive");
   });
 
   it("8-9: an id with registered media -> connection_already_exists, checked before the limit", async () => {

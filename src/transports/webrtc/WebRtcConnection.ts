@@ -154,6 +154,11 @@ export class WebRtcConnection {
 
   /** Creates the answer and waits until every local ICE candidate is in it. */
   async createAnswer(): Promise<string> {
+    // Answer `a=setup:passive`: the client starts the DTLS handshake as soon as ICE connects.
+    // As the DTLS client werift waits a fixed 100 ms before its first message (werift 0.24).
+    for (const transport of this.#pc.dtlsTransports) {
+      if (transport.role === "auto") transport.role = "server";
+    }
     const answer = await this.#pc.createAnswer();
     await this.#pc.setLocalDescription(answer);
     for (const transport of this.#pc.dtlsTransports) {
