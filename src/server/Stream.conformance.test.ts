@@ -142,6 +142,24 @@ describe("Signalling (checklist 1-23)", () => {
     expect(r.json).toEqual({ status: "failed", meta: { error: "connection_already_exists" } });
   });
 
+  it("8 (race): two offers with one new id at once: one answer, one connection_already_exists", async () => {
+    const { url, stream } = await serve();
+    const [a, b] = [await raw(), await raw()];
+    const results = await Promise.all([
+      post(url, { sdp: a.sdp, type: "offer", webrtc_id: "race" }),
+      post(url, { sdp: b.sdp, type: "offer", webrtc_id: "race" }),
+    ]);
+    const statuses = results.map(
+      (r) => (r.json as { type?: string; meta?: { error: string } }).type ?? r.json,
+    );
+    expect(statuses).toContainEqual("answer");
+    expect(statuses).toContainEqual({
+      status: "failed",
+      meta: { error: "connection_already_exists" },
+    });
+    expect(stream.liveConnections).toBe(1);
+  });
+
   it("10-11: data-only peers count toward the limit -> concurrency_limit_reached with the limit", async () => {
     const { url, stream } = await serve({ concurrencyLimit: 2 });
     for (const id of ["foo", "bar"]) {

@@ -221,7 +221,9 @@ export class Stream {
   async #offer(body: OfferBody): Promise<RouteResponse> {
     const id = body.webrtc_id;
     const existing = this.#entries.get(id);
-    if (existing?.mediaRegistered) return failed("connection_already_exists");
+    // An id whose media is registered, or whose first offer is still being answered, is taken.
+    if (existing?.mediaRegistered || existing?.negotiating)
+      return failed("connection_already_exists");
     if (existing) await existing.cleanup();
     if (this.#entries.size >= this.concurrencyLimit) {
       return failed("concurrency_limit_reached", { limit: this.concurrencyLimit });
@@ -242,6 +244,7 @@ export class Stream {
       outputs: this.#outputs,
       onCleanup: (e) => this.#forget(e),
     });
+    entry.negotiating = true;
     this.#entries.set(id, entry);
     this.#recentlyClosed.delete(id);
     this.#outputs.open(id);
@@ -262,10 +265,12 @@ export class Stream {
       }
       entry.armConnectTimeout();
       const sdp = await entry.connection.createAnswer();
+      entry.negotiating = false;
       if (entry.closed) return failed("connection_closed");
       log.debug("answered offer", { id });
       return { status: 200, body: { sdp, type: "answer" } };
     } catch (err) {
+      entry.negotiating = false;
       await entry.cleanup();
       if (err instanceof InvalidSdpError) return { status: 400, body: { detail: err.message } };
       if (err instanceof UnsupportedTrackError)

@@ -39,6 +39,8 @@ export class WebRtcEntry {
   readonly connection: WebRtcConnection;
   /** True once an audio section was accepted (FastRTC's "registered media connection"). */
   mediaRegistered = false;
+  /** True while its offer is being answered (a second offer with the id is refused). */
+  negotiating = false;
   #session: Session | null = null;
   #connectTimer: { cancel(): void } | null = null;
   #timeLimitTimer: { cancel(): void } | null = null;
