@@ -133,6 +133,17 @@ describe("Signalling (checklist 1-23)", () => {
     expect(answer.sdp).toContain("a=setup:passive");
   });
 
+  it("host candidates on loopback when asked (additionalHostAddresses): the answer offers 127.0.0.1", async () => {
+    const { url } = await serve({ additionalHostAddresses: ["127.0.0.1"] });
+    const o = await raw();
+    const r = await post(url, { sdp: o.sdp, type: "offer", webrtc_id: "lo" });
+    expect((r.json as { sdp: string }).sdp).toMatch(
+      /a=candidate:\S+ 1 udp \d+ 127\.0\.0\.1 \d+ typ host/,
+    );
+    await o.pc.setRemoteDescription(r.json as { sdp: string; type: "answer" });
+    await waitFor(() => o.pc.connectionState === "connected", 5000, "connected");
+  });
+
   it("8-9: an id with registered media -> connection_already_exists, checked before the limit", async () => {
     const { url } = await serve({ concurrencyLimit: 1 });
     const first = await raw();

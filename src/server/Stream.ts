@@ -1,3 +1,4 @@
+import { networkInterfaces } from "node:os";
 import { GeneratorHandler } from "../handlers/GeneratorHandler.js";
 import type { AdditionalOutputs } from "../handlers/outputs.js";
 import { StreamHandlerBase } from "../handlers/StreamHandler.js";
@@ -36,6 +37,17 @@ const MODES: readonly StreamMode[] = ["send-receive", "send", "receive"];
  */
 export class UnsupportedTrackError extends Error {
   override name = "UnsupportedTrackError";
+}
+
+/**
+ * Loopback is offered as a host candidate only when the machine has no other IPv4 address
+ * (werift skips loopback interfaces), so a server and browser on an offline machine still meet.
+ */
+function defaultHostAddresses(): string[] {
+  const external = Object.values(networkInterfaces())
+    .flat()
+    .some((i) => i !== undefined && !i.internal && i.family === "IPv4");
+  return external ? [] : ["127.0.0.1"];
 }
 
 function failed(error: string, extra: Record<string, unknown> = {}): RouteResponse {
@@ -238,7 +250,7 @@ export class Stream {
       mode: this.mode,
       clock: this.#clock,
       iceServers: serverIce,
-      additionalHostAddresses: this.#options.additionalHostAddresses ?? [],
+      additionalHostAddresses: this.#options.additionalHostAddresses ?? defaultHostAddresses(),
       connectTimeoutMs: this.#connectTimeoutMs,
       timeLimitMs: this.timeLimit === null ? null : this.timeLimit * 1000,
       outputs: this.#outputs,

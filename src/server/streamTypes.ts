@@ -89,7 +89,10 @@ export interface StreamOptions {
   uiArgs?: UIArgs;
   /** Largest accepted request body, in bytes. Default `65536` (an SDP offer is a few kB). */
   maxBodyBytes?: number;
-  /** Extra host addresses for the server's ICE candidates (e.g. `["127.0.0.1"]`). Default none. */
+  /**
+   * Extra host addresses for the server's ICE candidates (e.g. `["127.0.0.1"]`). Default: none,
+   * or `["127.0.0.1"]` when the machine has no non-loopback IPv4 address.
+   */
   additionalHostAddresses?: string[];
   /** Time source for timeouts and pacing (tests). Default: real time. */
   clock?: Clock;
