@@ -15,7 +15,10 @@ export interface ValidationIssue {
   ctx?: Record<string, unknown>;
 }
 
-/** A validated `POST /webrtc/offer` body. */
+/** A validated `POST /webrtc/offer` body.
+ *
+ * @internal
+ */
 export interface OfferBody {
   sdp: string | null;
   candidate: Record<string, unknown> | null;
@@ -23,7 +26,10 @@ export interface OfferBody {
   webrtc_id: string;
 }
 
-/** Result of {@link parseOfferBody}. */
+/** Result of {@link parseOfferBody}.
+ *
+ * @internal
+ */
 export type OfferBodyParse =
   | { ok: true; body: OfferBody }
   | { ok: false; detail: ValidationIssue[] };

@@ -10,7 +10,10 @@ import type { OutputsBus } from "./outputsBus.js";
 
 const log = getLogger("server");
 
-/** Everything a {@link WebRtcEntry} needs from its stream. */
+/** Everything a {@link WebRtcEntry} needs from its stream.
+ *
+ * @internal
+ */
 export interface WebRtcEntryOptions {
   id: string;
   handler: StreamHandlerBase;

@@ -23,7 +23,15 @@ interface FastifyScope {
   }): unknown;
 }
 
-/** The part of a Fastify instance that mounting uses. */
+/**
+ * The part of a Fastify instance that mounting uses (any `Fastify()` satisfies it).
+ *
+ * @example
+ * ```ts
+ * const app: FastifyLike = Fastify();
+ * stream.mount(app, { path: "/api" });
+ * ```
+ */
 export interface FastifyLike {
   register(plugin: (scope: FastifyScope) => Promise<void>): unknown;
   addContentTypeParser: unknown;

@@ -2,7 +2,15 @@ import type { Stream } from "../Stream.js";
 import type { MountOptions } from "../streamTypes.js";
 import { type RequestBody, streamRoutes } from "./router.js";
 
-/** The part of a Hono app that mounting uses. */
+/**
+ * The part of a Hono app that mounting uses (any `new Hono()` satisfies it).
+ *
+ * @example
+ * ```ts
+ * const app: HonoLike = new Hono();
+ * stream.mount(app, { path: "/api" });
+ * ```
+ */
 export interface HonoLike {
   on(
     method: string,

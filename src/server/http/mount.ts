@@ -5,7 +5,15 @@ import { type FastifyLike, mountOnFastify } from "./fastify.js";
 import { type HonoLike, mountOnHono } from "./hono.js";
 import { createNodeListener } from "./node.js";
 
-/** An Express (or Connect) app: a function with `use`. */
+/**
+ * An Express (or Connect) app: a function with `use`.
+ *
+ * @example
+ * ```ts
+ * const app: ExpressLike = express();
+ * stream.mount(app, { path: "/api" });
+ * ```
+ */
 export interface ExpressLike {
   (req: IncomingMessage, res: ServerResponse, next?: () => void): unknown;
   use(

@@ -5,20 +5,29 @@ import type { MountOptions } from "../streamTypes.js";
 
 const log = getLogger("http");
 
-/** The request body as an adapter has it. */
+/** The request body as an adapter has it.
+ *
+ * @internal
+ */
 export type RequestBody =
   | { kind: "text"; text: string }
   | { kind: "parsed"; value: unknown }
   | { kind: "too-large"; limit: number };
 
-/** A framework-neutral HTTP response. */
+/** A framework-neutral HTTP response.
+ *
+ * @internal
+ */
 export interface HttpResponse {
   status: number;
   headers: Record<string, string>;
   body: string;
 }
 
-/** One route of a stream. */
+/** One route of a stream.
+ *
+ * @internal
+ */
 export interface StreamRoute {
   method: "GET" | "POST";
   /** Full path including the mount prefix. */
@@ -31,7 +40,10 @@ function json(status: number, value: unknown): HttpResponse {
   return { status, headers: { "content-type": "application/json" }, body: JSON.stringify(value) };
 }
 
-/** Normalises a mount prefix: "" or "/x" without a trailing slash. */
+/** Normalises a mount prefix: "" or "/x" without a trailing slash.
+ *
+ * @internal
+ */
 export function normalizePrefix(path: string | undefined): string {
   let p = (path ?? "").trim();
   if (p === "" || p === "/") return "";
