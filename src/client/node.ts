@@ -22,8 +22,7 @@ import {
   RTCPeerConnection,
   type RTCPeerConnectionConfig,
   type RTCRtpTransceiver,
-  RtpHeader,
-  RtpPacket,
+  type RtpPacket,
 } from "werift";
 import { assertSampleRate, audioToInt16, downmixToMono } from "../audio/convert.js";
 import type { AudioChunk } from "../audio/types.js";
@@ -33,7 +32,11 @@ import {
   seqDiff,
 } from "../transports/webrtc/jitterBuffer.js";
 import { OPUS_FRAME, OPUS_RATE, OpusStreamDecoder } from "../transports/webrtc/opus.js";
-import { OpusPacketizer, type OpusPacketizerOptions } from "../transports/webrtc/opusPacketizer.js";
+import {
+  OpusPacketizer,
+  type OpusPacketizerOptions,
+  toRtpPacket,
+} from "../transports/webrtc/opusPacketizer.js";
 import type {
   ClientEvents,
   ClientOptions,
@@ -280,15 +283,7 @@ export class NodeAudioClient extends FastRTCClient<NodeAudioClientEvents> {
     const [rate, pcm] = monoInt16(chunk);
     const payloads = this.#packetizer.push(pcm, rate, options.discontinuity ?? false);
     const payloadType = this.#payloadType();
-    for (const p of payloads) {
-      const header = new RtpHeader({
-        sequenceNumber: p.sequenceNumber,
-        timestamp: p.timestamp,
-        marker: p.marker,
-        payloadType,
-      });
-      track.writeRtp(new RtpPacket(header, Buffer.from(p.payload)));
-    }
+    for (const p of payloads) track.writeRtp(toRtpPacket(p, payloadType));
     this.#packetsSent += payloads.length;
     return payloads.length;
   }

@@ -4,14 +4,12 @@ import {
   type RTCDtlsTransport,
   RTCPeerConnection,
   type RTCRtpTransceiver,
-  RtpHeader,
-  RtpPacket,
 } from "werift";
 import { getLogger } from "../../logger.js";
 import type { IceCandidateInit } from "./candidate.js";
 import { JitterBuffer } from "./jitterBuffer.js";
 import { OpusStreamDecoder } from "./opus.js";
-import { OpusPacketizer, type OpusRtpPayload } from "./opusPacketizer.js";
+import { OpusPacketizer, type OpusRtpPayload, toRtpPacket } from "./opusPacketizer.js";
 import type {
   AudioDirection,
   PeerState,
@@ -201,13 +199,8 @@ export class WebRtcConnection {
     if (!sender || !packetizer || this.#closed) return 0;
     const payloads = packetizer.push(samples, sampleRate, discontinuity);
     for (const p of payloads) {
-      const header = new RtpHeader({
-        sequenceNumber: p.sequenceNumber,
-        timestamp: p.timestamp,
-        marker: p.marker,
-        payloadType: sender.sender.codec?.payloadType ?? 111,
-      });
-      sender.sender.sendRtp(new RtpPacket(header, Buffer.from(p.payload))).catch((err: unknown) => {
+      const packet = toRtpPacket(p, sender.sender.codec?.payloadType ?? 111);
+      sender.sender.sendRtp(packet).catch((err: unknown) => {
         log.debug("sendRtp failed", { err });
       });
       this.packetsSent++;

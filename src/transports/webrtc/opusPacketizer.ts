@@ -1,3 +1,4 @@
+import { RtpHeader, RtpPacket } from "werift";
 import { audioToFloat32, floatToInt16Rounded } from "../../audio/convert.js";
 import { Reframer } from "../../audio/framer.js";
 import { StreamingResampler } from "../../audio/resample.js";
@@ -121,4 +122,25 @@ export class OpusPacketizer {
       payload: this.#encoder.encode(frame),
     };
   }
+}
+
+/**
+ * A werift RTP packet for a payload, without copying the Opus bytes.
+ *
+ * @example
+ * ```ts
+ * for (const p of packetizer.push(samples, 24000, false)) track.writeRtp(toRtpPacket(p, 111));
+ * ```
+ */
+export function toRtpPacket(p: OpusRtpPayload, payloadType: number): RtpPacket {
+  const header = new RtpHeader({
+    sequenceNumber: p.sequenceNumber,
+    timestamp: p.timestamp,
+    marker: p.marker,
+    payloadType,
+  });
+  return new RtpPacket(
+    header,
+    Buffer.from(p.payload.buffer, p.payload.byteOffset, p.payload.byteLength),
+  );
 }
