@@ -1,21 +1,11 @@
-// Bundles the built-in page: src/ui/app/main.ts (and the stylesheet it imports) into
-// dist/ui/app.js and dist/ui/app.css. Run after `tsc -p tsconfig.build.json`.
-// Keep the options in step with buildUiBundle() in src/ui/assets.ts.
+// Bundles the built-in page (src/ui/app/main.ts and the stylesheet it imports) into
+// dist/ui/app.js and dist/ui/app.css, with the build just made by `tsc -p tsconfig.build.json`
+// (buildUiBundle in src/ui/assets.ts holds the esbuild options).
 
-import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { mkdir, writeFile } from "node:fs/promises";
+import { buildUiBundle } from "../dist/ui/assets.js";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-
-await build({
-  absWorkingDir: root,
-  entryPoints: { app: "src/ui/app/main.ts" },
-  outdir: "dist/ui",
-  bundle: true,
-  format: "esm",
-  platform: "browser",
-  target: "es2022",
-  minify: true,
-  legalComments: "none",
-  logLevel: "warning",
-});
+const out = new URL("../dist/ui/", import.meta.url);
+const { js, css } = await buildUiBundle();
+await mkdir(out, { recursive: true });
+await Promise.all([writeFile(new URL("app.js", out), js), writeFile(new URL("app.css", out), css)]);

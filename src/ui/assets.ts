@@ -2,6 +2,7 @@
  * Loading the built-in page's script and stylesheet (`dist/ui/app.js`, `dist/ui/app.css`).
  */
 
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import type { UiBundle } from "./pageTypes.js";
@@ -26,7 +27,7 @@ async function readBundle(dir: URL): Promise<UiBundle | undefined> {
 
 /**
  * Bundles the page from its sources (`src/ui/app/main.ts` and the stylesheet it imports) in
- * memory with esbuild, with the same options as `scripts/build-ui.mjs`. Works only from a
+ * memory with esbuild; `scripts/build-ui.mjs` writes its result to `dist/ui`. Works only from a
  * source checkout with dev dependencies installed.
  *
  * @returns The freshly built script and stylesheet.
@@ -39,7 +40,12 @@ async function readBundle(dir: URL): Promise<UiBundle | undefined> {
  * ```
  */
 export async function buildUiBundle(): Promise<UiBundle> {
-  const entry = fileURLToPath(new URL("./app/main.ts", import.meta.url));
+  // From src/ui/assets.ts the sources are beside this file; from dist/ui/assets.js (the build
+  // script) they are in the repository's src/ui.
+  const besides = new URL("./app/main.ts", import.meta.url);
+  const entry = fileURLToPath(
+    existsSync(besides) ? besides : new URL("../../src/ui/app/main.ts", import.meta.url),
+  );
   let esbuild: typeof import("esbuild");
   try {
     esbuild = await import("esbuild");
