@@ -163,7 +163,7 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
   readonly #options: ReplyOnPauseOptions<ModelOptions>;
   #model: PauseDetectionModel<ModelOptions> | null;
   /** Per-turn state; replaced when a reply starts and on `reset()`. */
-  protected state = new ReplyOnPauseState();
+  protected state: ReplyOnPauseState = this.createState();
   #event = false;
   #generator: AnyIterator | null = null;
   /** Resolves (with null) when the running reply is interrupted. */
@@ -209,11 +209,12 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
   }
 
   override copy(): ReplyOnPause<ModelOptions> {
-    return new ReplyOnPause<ModelOptions>(this.fn, {
-      ...this.#options,
-      model: this.#model,
-      needsArgs: this.needsArgs,
-    });
+    return new ReplyOnPause<ModelOptions>(this.fn, this.copyOptions());
+  }
+
+  /** The options a copy is built with: the same settings, sharing the loaded model. */
+  protected copyOptions(): ReplyOnPauseOptions<ModelOptions> {
+    return { ...this.#options, model: this.#model, needsArgs: this.needsArgs };
   }
 
   override async startUp(): Promise<void> {
@@ -251,6 +252,14 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
     this.#event = true;
     this.wake();
     if (interrupted) await this.#closeIterator(interrupted);
+  }
+
+  /**
+   * A fresh per-turn state (at construction, when a reply starts and on `reset()`). Subclasses
+   * with more per-turn state override it.
+   */
+  protected createState(): ReplyOnPauseState {
+    return new ReplyOnPauseState();
   }
 
   /**
@@ -351,7 +360,7 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
     if (first instanceof WebRTCData) first.audio = chunk;
     else args[0] = chunk;
     this.latestArgs = args;
-    this.state = new ReplyOnPauseState();
+    this.state = this.createState();
     try {
       this.#generator = toIterator(
         this.fn(...(args as [AudioChunk, ...unknown[]])),
@@ -397,7 +406,7 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
     super.reset();
     this.#generator = null;
     this.#event = false;
-    this.state = new ReplyOnPauseState();
+    this.state = this.createState();
   }
 
   /** True while a reply is pending or running. */

@@ -1,61 +1,15 @@
 import { Hono } from "hono";
 import { afterEach, describe, expect, it } from "vitest";
 import { RtpHeader, RtpPacket } from "werift";
-import type { AudioChunk } from "../audio/types.js";
 import { NodeAudioClient, type ParsedServerMessage, type ReceivedAudio } from "../client/node.js";
-import type { EmitType } from "../handlers/emit.js";
 import { warning } from "../handlers/errors.js";
 import { AdditionalOutputs, CloseStream } from "../handlers/outputs.js";
-import { AsyncStreamHandler } from "../handlers/StreamHandler.js";
 import { OpusFrameEncoder } from "../transports/webrtc/opus.js";
 import { createNodeListener } from "./http/node.js";
 import { Stream } from "./Stream.js";
 import type { LaunchedServer, StreamOptions } from "./streamTypes.js";
 import { makeOffer, post, type RawOffer, waitFor } from "./testing/peers.js";
-
-/** What the probe handler did, shared by all its copies. */
-interface ProbeLog {
-  events: string[];
-  frames: number;
-}
-
-type Script = (h: Probe) => Promise<EmitType> | EmitType;
-
-/** A handler that records its lifecycle and emits what the test scripts. */
-class Probe extends AsyncStreamHandler {
-  constructor(
-    readonly record: ProbeLog,
-    readonly script: Script = () => null,
-  ) {
-    super();
-  }
-  override async startUp(): Promise<void> {
-    this.record.events.push("startUp");
-  }
-  async receive(_frame: AudioChunk): Promise<void> {
-    this.record.frames++;
-  }
-  async emit(): Promise<EmitType> {
-    return this.script(this);
-  }
-  override async shutdown(): Promise<void> {
-    this.record.events.push("shutdown");
-  }
-  override reset(): void {
-    super.reset();
-    this.record.events.push("reset");
-  }
-  copy(): Probe {
-    return new Probe(this.record, this.script);
-  }
-}
-
-function tone(seconds: number, rate = 24000, hz = 440): AudioChunk {
-  const n = Math.round(seconds * rate);
-  const s = new Int16Array(n);
-  for (let i = 0; i < n; i++) s[i] = Math.round(8000 * Math.sin((2 * Math.PI * hz * i) / rate));
-  return [rate, s];
-}
+import { Probe, type ProbeLog, type Script, tone } from "./testing/probe.js";
 
 const servers: LaunchedServer[] = [];
 const clients: NodeAudioClient[] = [];

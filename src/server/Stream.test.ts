@@ -5,6 +5,7 @@ import { ReplyOnPause } from "../handlers/ReplyOnPause.js";
 import { EnergyVad } from "../handlers/testing/fakes.js";
 import { Stream } from "./Stream.js";
 import type { LaunchedServer } from "./streamTypes.js";
+import { makeOffer, post } from "./testing/peers.js";
 
 async function* echo(audio: AudioChunk) {
   yield audio;
@@ -32,6 +33,14 @@ describe("new Stream(options)", () => {
     );
     expect(() => new Stream({ handler: handler(), timeLimit: 0 })).toThrow(/timeLimit/);
     expect(() => new Stream({ handler: handler(), connectTimeout: -5 })).toThrow(/connectTimeout/);
+    expect(() => new Stream({ handler: handler(), maxMessageBytes: 0 })).toThrow(/maxMessageBytes/);
+    expect(() => new Stream({ handler: handler(), auth: "yes" as never })).toThrow(/auth must be/);
+    expect(
+      () => new Stream({ handler: handler(), telephone: { publicUrl: "ftp://x.example" } }),
+    ).toThrow(/publicUrl must be an http\(s\) or ws\(s\) URL/);
+    expect(() => new Stream({ handler: handler(), telephone: { authToken: "" } })).toThrow(
+      /authToken/,
+    );
   });
 
   it("send-receive needs a handler instance; receive mode wraps a generator function", () => {
@@ -104,5 +113,45 @@ describe("the page", () => {
     servers.push(server);
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect((await fetch(`${server.url}/`)).status).toBe(200);
+  });
+});
+
+describe("the auth hook on POST /webrtc/offer", () => {
+  it("refuses before anything is allocated, and lets good requests through", async () => {
+    const stream = new Stream({
+      handler: handler(),
+      auth: ({ headers, transport }) => {
+        expect(transport).toBe("webrtc");
+        if (headers.authorization === "Bearer good") return true;
+        if (headers.authorization === "Bearer throw") throw new Error("hook bug");
+        return headers.authorization ? { status: 403, detail: "wrong token" } : false;
+      },
+    });
+    const server = await stream.launch({ port: 0 });
+    servers.push(server);
+    const url = `${server.url}/webrtc/offer`;
+    const offer = await makeOffer();
+    try {
+      const body = { sdp: offer.sdp, type: "offer", webrtc_id: "auth-1" };
+      const none = await post(url, body);
+      expect(none).toMatchObject({ status: 401, json: { detail: "Unauthorized" } });
+      const wrong = await post(url, body, { headers: { authorization: "Bearer bad" } });
+      expect(wrong).toMatchObject({ status: 403, json: { detail: "wrong token" } });
+      const broken = await post(url, body, { headers: { authorization: "Bearer throw" } });
+      expect(broken.status).toBe(500);
+      expect(stream.liveConnections).toBe(0);
+      const candidate = await post(url, {
+        type: "ice-candidate",
+        webrtc_id: "auth-1",
+        candidate: null,
+      });
+      expect(candidate.status).toBe(401);
+      const ok = await post(url, body, { headers: { authorization: "Bearer good" } });
+      expect(ok.status).toBe(200);
+      expect(ok.json).toMatchObject({ type: "answer" });
+      expect(stream.liveConnections).toBe(1);
+    } finally {
+      await offer.close();
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { networkInterfaces } from "node:os";
+import type { WebSocket } from "ws";
 import { GeneratorHandler } from "../handlers/GeneratorHandler.js";
 import type { AdditionalOutputs } from "../handlers/outputs.js";
 import { StreamHandlerBase } from "../handlers/StreamHandler.js";
@@ -7,11 +8,15 @@ import { checkTrickledCandidate } from "../transports/webrtc/candidate.js";
 import { InvalidSdpError } from "../transports/webrtc/WebRtcConnection.js";
 import type { RtcConfiguration } from "../transports/webrtc/webrtcTypes.js";
 import { type Clock, realClock } from "../utils/clock.js";
+import type { ConnectionEntry } from "./connectionEntry.js";
 import { launchStream } from "./http/launch.js";
 import { type MountTarget, mountStream } from "./http/mount.js";
+import { type HeaderMap, requestOrigin } from "./http/request.js";
 import { type OfferBody, parseOfferBody } from "./offerBody.js";
 import { OutputsBus } from "./outputsBus.js";
+import type { StreamEvents } from "./streamEvents.js";
 import type {
+  AuthRequest,
   LaunchedServer,
   LaunchOptions,
   Modality,
@@ -21,11 +26,16 @@ import type {
   StreamOptions,
   UIArgs,
 } from "./streamTypes.js";
+import { resolveTelephone, type TelephoneConfig } from "./telephone.js";
 import { WebRtcEntry } from "./webrtcEntry.js";
+import { type RegisterResult, WebSocketEntry } from "./websocketEntry.js";
 
 const log = getLogger("server");
 
 const MODES: readonly StreamMode[] = ["send-receive", "send", "receive"];
+
+/** Output released ahead of play time on WebSocket and telephone connections (jitter cover). */
+const WEBSOCKET_SEND_AHEAD_MS = 100;
 
 /**
  * An offered track of a kind the stream does not take (HTTP 500, as FastRTC).
@@ -52,6 +62,14 @@ function defaultHostAddresses(): string[] {
 
 function failed(error: string, extra: Record<string, unknown> = {}): RouteResponse {
   return { status: 200, body: { status: "failed", meta: { error, ...extra } } };
+}
+
+function positiveInteger(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new RangeError(`${name} must be a positive integer, got ${String(value)}`);
+  }
+  return value;
 }
 
 function positiveOrNull(value: number | null | undefined, name: string): number | null {
@@ -95,10 +113,21 @@ export class Stream {
   readonly trackConstraints: Record<string, unknown> | null;
   /** Largest accepted request body, in bytes. */
   readonly maxBodyBytes: number;
+  /** Largest accepted WebSocket message, in bytes. */
+  readonly maxMessageBytes: number;
+  /**
+   * The telephone routes' settings (defaults applied), or `null` when they are off.
+   *
+   * @internal
+   */
+  readonly telephone: TelephoneConfig | null;
   readonly #options: StreamOptions;
   readonly #clock: Clock;
   readonly #connectTimeoutMs: number;
-  readonly #entries = new Map<string, WebRtcEntry>();
+  readonly #entries = new Map<string, ConnectionEntry>();
+  /** Sockets that have not sent `start` yet (they hold no slot). */
+  readonly #sockets = new Set<WebSocketEntry>();
+  readonly #listeners = new Map<keyof StreamEvents, Set<(event: never) => void>>();
   readonly #pending = new Set<Promise<unknown>>();
   readonly #outputs = new OutputsBus();
   readonly #closers = new Set<() => Promise<void>>();
@@ -141,7 +170,12 @@ export class Stream {
     this.allowExtraTracks = options.allowExtraTracks ?? false;
     this.uiArgs = { ...(options.uiArgs ?? {}) };
     this.trackConstraints = options.trackConstraints ?? null;
-    this.maxBodyBytes = options.maxBodyBytes ?? 65_536;
+    this.maxBodyBytes = positiveInteger(options.maxBodyBytes, 65_536, "maxBodyBytes");
+    this.maxMessageBytes = positiveInteger(options.maxMessageBytes, 1 << 20, "maxMessageBytes");
+    if (options.auth !== undefined && options.auth !== null && typeof options.auth !== "function") {
+      throw new TypeError("auth must be a function (request) => boolean | {status, detail}");
+    }
+    this.telephone = resolveTelephone(options.telephone);
     this.#clock = options.clock ?? realClock;
     this.#options = options;
     this.ui = { launch: (o) => this.launch(o) };
@@ -208,7 +242,7 @@ export class Stream {
 
   async #candidate(body: OfferBody): Promise<RouteResponse> {
     const entry = this.#entries.get(body.webrtc_id);
-    if (!entry) {
+    if (!(entry instanceof WebRtcEntry)) {
       return failed(
         this.#recentlyClosed.has(body.webrtc_id) ? "connection_closed" : "unknown_connection",
       );
@@ -233,8 +267,12 @@ export class Stream {
   async #offer(body: OfferBody): Promise<RouteResponse> {
     const id = body.webrtc_id;
     const existing = this.#entries.get(id);
-    // An id whose media is registered, or whose first offer is still being answered, is taken.
-    if (existing?.mediaRegistered || existing?.negotiating)
+    // An id whose media is registered, or whose first offer is still being answered, or that a
+    // WebSocket uses, is taken.
+    if (
+      existing &&
+      (!(existing instanceof WebRtcEntry) || existing.mediaRegistered || existing.negotiating)
+    )
       return failed("connection_already_exists");
     if (existing) await existing.cleanup();
     if (this.#entries.size >= this.concurrencyLimit) {
@@ -254,11 +292,11 @@ export class Stream {
       connectTimeoutMs: this.#connectTimeoutMs,
       timeLimitMs: this.timeLimit === null ? null : this.timeLimit * 1000,
       outputs: this.#outputs,
+      events: (name, event) => this.#emit(name, event),
       onCleanup: (e) => this.#forget(e),
     });
     entry.negotiating = true;
-    this.#entries.set(id, entry);
-    this.#recentlyClosed.delete(id);
+    this.#register(entry);
     this.#outputs.open(id);
     try {
       const media = await entry.connection.applyOffer(body.sdp);
@@ -292,7 +330,13 @@ export class Stream {
     }
   }
 
-  #forget(entry: WebRtcEntry): void {
+  #register(entry: ConnectionEntry): void {
+    this.#entries.set(entry.id, entry);
+    this.#recentlyClosed.delete(entry.id);
+    this.#emit("connect", { id: entry.id, transport: entry.transport });
+  }
+
+  #forget(entry: ConnectionEntry): void {
     if (this.#entries.get(entry.id) !== entry) return;
     this.#entries.delete(entry.id);
     this.#recentlyClosed.add(entry.id);
@@ -300,6 +344,140 @@ export class Stream {
       const oldest = this.#recentlyClosed.values().next().value;
       if (oldest !== undefined) this.#recentlyClosed.delete(oldest);
     }
+    this.#emit("disconnect", { id: entry.id, transport: entry.transport });
+  }
+
+  /**
+   * Listens to a stream event: `connect`, `disconnect`, `interrupted`, `dtmf`. Listener errors
+   * are logged, never thrown into the stream.
+   *
+   * @returns a function that removes the listener.
+   * @example
+   * ```ts
+   * stream.on("interrupted", ({ id, playedMs }) => console.log(id, "heard", playedMs, "ms"));
+   * ```
+   */
+  on<K extends keyof StreamEvents>(
+    name: K,
+    listener: (event: StreamEvents[K]) => void,
+  ): () => void {
+    let set = this.#listeners.get(name);
+    if (!set) {
+      set = new Set();
+      this.#listeners.set(name, set);
+    }
+    const l = listener as (event: never) => void;
+    set.add(l);
+    return () => this.off(name, listener);
+  }
+
+  /**
+   * Removes a listener added with {@link Stream.on}.
+   *
+   * @example
+   * ```ts
+   * stream.off("dtmf", onDigit);
+   * ```
+   */
+  off<K extends keyof StreamEvents>(name: K, listener: (event: StreamEvents[K]) => void): void {
+    this.#listeners.get(name)?.delete(listener as (event: never) => void);
+  }
+
+  #emit<K extends keyof StreamEvents>(name: K, event: StreamEvents[K]): void {
+    const set = this.#listeners.get(name);
+    if (!set) return;
+    for (const l of [...set]) {
+      try {
+        (l as (e: StreamEvents[K]) => void)(event);
+      } catch (err) {
+        log.warn("stream event listener failed", { err, event: name });
+      }
+    }
+  }
+
+  /**
+   * Runs the `auth` hook for a request: `null` lets it in, else the refusal to answer with.
+   *
+   * @internal
+   */
+  async authorize(
+    transport: AuthRequest["transport"],
+    pathAndQuery: string,
+    headers: HeaderMap,
+    secure: boolean,
+  ): Promise<{ status: number; detail: string } | null> {
+    const hook = this.#options.auth;
+    if (!hook) return null;
+    const origin = requestOrigin(headers, secure) ?? "http://localhost";
+    let url: URL;
+    try {
+      url = new URL(pathAndQuery, origin);
+    } catch {
+      return { status: 400, detail: "Bad request URL" };
+    }
+    try {
+      const decision = await hook({ transport, url, headers });
+      if (decision === true) return null;
+      if (decision === false) return { status: 401, detail: "Unauthorized" };
+      if (
+        typeof decision === "object" &&
+        decision !== null &&
+        Number.isInteger(decision.status) &&
+        decision.status >= 400 &&
+        decision.status <= 599
+      ) {
+        return { status: decision.status, detail: String(decision.detail ?? "Unauthorized") };
+      }
+      log.error("auth hook returned an invalid decision", { decision });
+      return { status: 500, detail: "Invalid auth decision" };
+    } catch (err) {
+      log.error("auth hook failed", { err });
+      return { status: 500, detail: "Internal Server Error" };
+    }
+  }
+
+  /**
+   * Serves an accepted WebSocket (`/websocket/offer` or `/telephone/handler`) until it closes.
+   *
+   * @internal
+   */
+  acceptWebSocket(socket: WebSocket, transport: "websocket" | "telephone"): void {
+    if (this.#closed) {
+      socket.close(1001, "stream closed");
+      return;
+    }
+    const entry = new WebSocketEntry(socket, {
+      transport,
+      handler: this.handler,
+      clock: this.#clock,
+      startTimeoutMs: this.#connectTimeoutMs,
+      timeLimitMs: this.timeLimit === null ? null : this.timeLimit * 1000,
+      sendAheadMs: WEBSOCKET_SEND_AHEAD_MS,
+      outputs: this.#outputs,
+      events: (name, event) => this.#emit(name, event),
+      register: (e) => this.#registerSocket(e),
+      onCleanup: (e) => this.#forget(e),
+    });
+    this.#sockets.add(entry);
+    socket.once("close", () => this.#sockets.delete(entry));
+  }
+
+  #registerSocket(entry: WebSocketEntry): RegisterResult {
+    this.#sockets.delete(entry);
+    if (this.#closed) return { ok: false, error: "stream_closed" };
+    if (this.mode !== "send-receive") {
+      return { ok: false, error: "unsupported_mode", extra: { mode: this.mode } };
+    }
+    if (this.#entries.has(entry.id)) return { ok: false, error: "connection_already_exists" };
+    if (this.#entries.size >= this.concurrencyLimit) {
+      return {
+        ok: false,
+        error: "concurrency_limit_reached",
+        extra: { limit: this.concurrencyLimit },
+      };
+    }
+    this.#register(entry);
+    return { ok: true };
   }
 
   /**
@@ -376,13 +554,18 @@ export class Stream {
   }
 
   /**
-   * Adds the routes to an app: `POST {path}/webrtc/offer` (and the page at `{path}/` when
-   * `ui` is true). Works with Hono, Express, Fastify and a plain `node:http` server.
+   * Adds the routes to an app: `POST {path}/webrtc/offer`, `GET|POST {path}/telephone/incoming`
+   * (unless `telephone: false`), the WebSockets `{path}/websocket/offer` and
+   * `{path}/telephone/handler`, and the page at `{path}/` when `ui` is true. Works with Hono,
+   * Express, Fastify and a plain `node:http` server. The WebSocket routes need the HTTP server:
+   * it is known for `node:http` and Fastify; pass `{ server }` for Express and Hono.
    *
    * @example
    * ```ts
-   * const app = new Hono();
-   * stream.mount(app, { path: "/api" });
+   * const app = express();
+   * const server = createServer(app);
+   * stream.mount(app, { path: "/api", server });
+   * server.listen(8000);
    * ```
    */
   mount(app: MountTarget, options: MountOptions = {}): void {
@@ -417,7 +600,9 @@ export class Stream {
   async close(): Promise<void> {
     this.#closed = true;
     await Promise.allSettled([...this.#pending]);
-    await Promise.allSettled([...this.#entries.values()].map((e) => e.cleanup()));
+    await Promise.allSettled(
+      [...this.#entries.values(), ...this.#sockets].map((e) => e.cleanup(1001)),
+    );
     this.#outputs.endAll();
     const closers = [...this.#closers];
     this.#closers.clear();

@@ -1,10 +1,16 @@
+export type { TransportKind } from "./connectionEntry.js";
 export type { FastifyLike } from "./http/fastify.js";
 export type { HonoLike } from "./http/hono.js";
 export type { ExpressLike, MountTarget } from "./http/mount.js";
 export { createNodeListener } from "./http/node.js";
+export { createUpgradeListener, type UpgradeListener } from "./http/upgrade.js";
 export type { ValidationIssue } from "./offerBody.js";
 export { Stream, UnsupportedTrackError } from "./Stream.js";
+export type { InterruptionEvent, StreamEvents } from "./streamEvents.js";
 export type {
+  AuthDecision,
+  AuthHook,
+  AuthRequest,
   LaunchedServer,
   LaunchOptions,
   Modality,
@@ -13,5 +19,6 @@ export type {
   RtcConfigurationSource,
   StreamMode,
   StreamOptions,
+  TelephoneOptions,
   UIArgs,
 } from "./streamTypes.js";

@@ -1,3 +1,4 @@
+import type { Server } from "node:http";
 import type { AudioGenerator } from "../handlers/GeneratorHandler.js";
 import type { StreamHandlerBase } from "../handlers/StreamHandler.js";
 import type { SessionMode } from "../session/sessionTypes.js";
@@ -41,6 +42,77 @@ export type Modality = "audio";
 export type RtcConfigurationSource =
   | RtcConfiguration
   | (() => RtcConfiguration | Promise<RtcConfiguration>);
+
+/**
+ * What an {@link AuthHook} sees of a request: `/webrtc/offer` posts (offers and trickled
+ * candidates) and `/websocket/offer` upgrades, before anything is allocated for them.
+ *
+ * @example
+ * ```ts
+ * const auth: AuthHook = ({ headers, url }: AuthRequest) =>
+ *   headers.authorization === `Bearer ${token}` || url.searchParams.get("token") === token;
+ * ```
+ */
+export interface AuthRequest {
+  /** `"webrtc"` for `POST /webrtc/offer`, `"websocket"` for the `/websocket/offer` upgrade. */
+  transport: "webrtc" | "websocket";
+  /** The request URL (absolute, built from the Host header), with its query string. */
+  url: URL;
+  /** Request headers, lower-case names. */
+  headers: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * The decision of an {@link AuthHook}: `true` lets the request in; `false` refuses it with 401
+ * `{"detail":"Unauthorized"}`; an object refuses it with that status and detail.
+ *
+ * @example
+ * ```ts
+ * const decision: AuthDecision = { status: 403, detail: "This room is full" };
+ * ```
+ */
+export type AuthDecision = boolean | { status: number; detail: string };
+
+/**
+ * Checks a request before the stream allocates anything for it (an app-level token, a session
+ * cookie). A hook that throws refuses the request with 500.
+ *
+ * @example
+ * ```ts
+ * new Stream({ handler, auth: async ({ headers }) => verifyJwt(headers.authorization) });
+ * ```
+ */
+export type AuthHook = (request: AuthRequest) => AuthDecision | Promise<AuthDecision>;
+
+/**
+ * The telephone routes (`/telephone/incoming` and the Media Streams socket `/telephone/handler`).
+ *
+ * @example
+ * ```ts
+ * const telephone: TelephoneOptions = {
+ *   authToken: process.env.TWILIO_AUTH_TOKEN,
+ *   publicUrl: "https://voice.example.com",
+ * };
+ * ```
+ */
+export interface TelephoneOptions {
+  /**
+   * The Twilio auth token. When set, `X-Twilio-Signature` is checked on the webhook and on the
+   * Media Streams upgrade, and requests without a valid one get 403. Default: env
+   * `TWILIO_AUTH_TOKEN`, else none (no check, as FastRTC). `null` turns the check off.
+   */
+  authToken?: string | null;
+  /**
+   * The scheme and host (plus any path a proxy strips) Twilio uses to reach this server, e.g.
+   * `"https://voice.example.com"`. The TwiML stream URL and the signed URLs are built from it.
+   * Default: from the request (`X-Forwarded-Proto`/`X-Forwarded-Host`, then `Host`).
+   */
+  publicUrl?: string | null;
+  /** Said before the call is connected. `null` says nothing. Default FastRTC's "Connecting to the AI assistant." */
+  greeting?: string | null;
+  /** Said after the stream ends. `null` says nothing. Default FastRTC's "The call has been disconnected." */
+  goodbye?: string | null;
+}
 
 /**
  * Options of a {@link Stream}.
@@ -90,6 +162,18 @@ export interface StreamOptions {
   /** Largest accepted request body, in bytes. Default `65536` (an SDP offer is a few kB). */
   maxBodyBytes?: number;
   /**
+   * Largest accepted WebSocket message, in bytes; a bigger one closes the socket with 1009.
+   * Default `1048576` (a 48 kHz µ-law message of 10 s is 640 kB).
+   */
+  maxMessageBytes?: number;
+  /** Checks `/webrtc/offer` and `/websocket/offer` requests first. Default: none (open). */
+  auth?: AuthHook | null;
+  /**
+   * The telephone routes' settings, or `false` to not serve them. Default `{}` (served; the
+   * signature is checked when env `TWILIO_AUTH_TOKEN` is set).
+   */
+  telephone?: TelephoneOptions | false;
+  /**
    * Extra host addresses for the server's ICE candidates (e.g. `["127.0.0.1"]`). Default: none,
    * or `["127.0.0.1"]` when the machine has no non-loopback IPv4 address.
    */
@@ -111,6 +195,12 @@ export interface MountOptions {
   path?: string;
   /** Also serve the built-in page at `{path}/`. Default `false` for mount, `true` for launch. */
   ui?: boolean;
+  /**
+   * The HTTP server the app runs on, for the WebSocket routes (`/websocket/offer`,
+   * `/telephone/handler`) of apps that do not know their server (Express, Hono). Not needed
+   * when mounting on a `node:http` server or a Fastify instance. Default: none.
+   */
+  server?: Server | null;
 }
 
 /**

@@ -5,8 +5,10 @@ import type { SessionMode } from "../session/sessionTypes.js";
 import type { OfferedMedia } from "../transports/webrtc/WebRtcConnection.js";
 import { WebRtcConnection } from "../transports/webrtc/WebRtcConnection.js";
 import type { IceServer, PeerState } from "../transports/webrtc/webrtcTypes.js";
-import type { Clock } from "../utils/clock.js";
+import { type Clock, startTimer } from "../utils/clock.js";
+import type { ConnectionEntry } from "./connectionEntry.js";
 import type { OutputsBus } from "./outputsBus.js";
+import type { StreamEventSink } from "./streamEvents.js";
 
 const log = getLogger("server");
 
@@ -24,6 +26,7 @@ export interface WebRtcEntryOptions {
   connectTimeoutMs: number;
   timeLimitMs: number | null;
   outputs: OutputsBus;
+  events: StreamEventSink;
   /** Called once when the entry is cleaned up (frees its slot). */
   onCleanup: (entry: WebRtcEntry) => void;
 }
@@ -36,7 +39,8 @@ export interface WebRtcEntryOptions {
  *
  * @internal
  */
-export class WebRtcEntry {
+export class WebRtcEntry implements ConnectionEntry {
+  readonly transport = "webrtc" as const;
   readonly id: string;
   readonly handler: StreamHandlerBase;
   readonly connection: WebRtcConnection;
@@ -94,7 +98,7 @@ export class WebRtcEntry {
 
   /** Starts the 30 s (by default) wait for "connected". */
   armConnectTimeout(): void {
-    this.#connectTimer = this.#timer(this.#opts.connectTimeoutMs, () => {
+    this.#connectTimer = startTimer(this.#opts.clock, this.#opts.connectTimeoutMs, () => {
       log.info("connection did not connect in time", { id: this.id });
       void this.cleanup();
     });
@@ -130,7 +134,7 @@ export class WebRtcEntry {
       this.#connectTimer = null;
       const limit = this.#opts.timeLimitMs;
       if (limit !== null && !this.#timeLimitTimer) {
-        this.#timeLimitTimer = this.#timer(limit, () => {
+        this.#timeLimitTimer = startTimer(this.#opts.clock, limit, () => {
           log.info("time limit reached", { id: this.id });
           void this.cleanup();
         });
@@ -155,19 +159,16 @@ export class WebRtcEntry {
         this.connection.sendAudio(frame.samples, frame.sampleRate, frame.discontinuity);
       },
       onOutputs: (outputs) => this.#opts.outputs.push(this.id, outputs),
+      onClear: ({ releasedFrames, droppedFrames }) =>
+        this.#opts.events("interrupted", {
+          id: this.id,
+          transport: "webrtc",
+          sentMs: releasedFrames * 20,
+          playedMs: releasedFrames * 20,
+          droppedMs: droppedFrames * 20,
+        }),
     });
     this.#session = session;
     session.start();
-  }
-
-  #timer(ms: number, fn: () => void): { cancel(): void } {
-    const ac = new AbortController();
-    this.#opts.clock
-      .sleep(ms, ac.signal)
-      .then(() => {
-        if (!ac.signal.aborted) fn();
-      })
-      .catch(() => {});
-    return { cancel: () => ac.abort() };
   }
 }

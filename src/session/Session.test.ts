@@ -511,3 +511,35 @@ describe("errors and warnings from handler code", () => {
     await h.close();
   });
 });
+
+describe("interruption report and send-ahead (transports that buffer)", () => {
+  it("onClear reports the frames released in this reply and the frames dropped", async () => {
+    const clears: Array<{ droppedFrames: number; releasedFrames: number }> = [];
+    const handler = new Scripted([[24000, tone(1, 24000)]], { outputSampleRate: 24000 });
+    const h = createHarness(handler, { onClear: (info) => clears.push(info) });
+    await h.run(300);
+    handler.clearQueue();
+    await h.run(100);
+    expect(clears).toHaveLength(1);
+    const info = clears[0] as { droppedFrames: number; releasedFrames: number };
+    expect(info.releasedFrames).toBe(h.frames.length);
+    expect(info.releasedFrames + info.droppedFrames).toBe(50);
+    // Nothing queued and nothing played since: a second clear is not reported.
+    handler.clearQueue();
+    expect(clears).toHaveLength(1);
+    await h.close();
+  });
+
+  it("sendAheadMs releases frames that much before their play time, pacing unchanged", async () => {
+    const handler = new Scripted([[24000, tone(1, 24000)]], { outputSampleRate: 24000 });
+    const h = createHarness(handler, { sendAheadMs: 100 });
+    await h.run(2000);
+    const first = h.frames[0]?.t ?? 0;
+    // The first 100 ms (5 frames) go out together, then one frame every 20 ms.
+    expect(h.frames.slice(0, 6).map((f) => f.t - first)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect((h.frames[10]?.t ?? 0) - first).toBe(100);
+    expect(h.frames).toHaveLength(50);
+    expect(() => new Session(new Scripted(), { id: "x", sendAheadMs: -1 })).toThrow(RangeError);
+    await h.close();
+  });
+});

@@ -108,6 +108,8 @@ export class Session {
   readonly #framer: OutputFramer;
   readonly #idlePollMs: number;
   readonly #reanchorMs: number;
+  readonly #aheadMs: number;
+  #releasedInRun = 0;
 
   #state: "new" | "running" | "closing" | "closed" = "new";
   readonly #inputQueue = new Fifo<Int16Array>();
@@ -147,6 +149,11 @@ export class Session {
       throw new RangeError(`idlePollMs must be a positive number, got ${idle}`);
     }
     if (!(reanchor > 0)) throw new RangeError(`reanchorAfterMs must be > 0, got ${reanchor}`);
+    const ahead = options.sendAheadMs ?? 0;
+    if (!(ahead >= 0 && Number.isFinite(ahead))) {
+      throw new RangeError(`sendAheadMs must be a number >= 0, got ${ahead}`);
+    }
+    this.#aheadMs = ahead;
     this.id = options.id;
     this.handler = handler;
     this.#opts = options;
@@ -218,13 +225,22 @@ export class Session {
 
   /** Drops all audio queued for output and restarts pacing (interruption). */
   clearQueue(): void {
-    this.#outQueue.retain((q) => q.kind === "close");
+    const released = this.#releasedInRun;
+    this.#releasedInRun = 0;
+    const dropped = this.#outQueue.retain((q) => q.kind === "close");
     this.#framer.clear();
     this.#needAnchor = true;
     this.#clearEpoch++;
     this.#clearAc.abort();
     this.#clearAc = new AbortController();
     this.#outWake.notify();
+    if ((dropped > 0 || released > 0) && this.#opts.onClear) {
+      try {
+        this.#opts.onClear({ droppedFrames: dropped, releasedFrames: released });
+      } catch (err) {
+        log.warn("onClear callback failed", { err, id: this.id });
+      }
+    }
   }
 
   /** Asks for an immediate `emit()` poll. */
@@ -453,7 +469,7 @@ export class Session {
         this.#needAnchor = false;
         discontinuity = true;
       }
-      const due = this.#anchor + (this.#pts / rate) * 1000;
+      const due = this.#anchor + (this.#pts / rate) * 1000 - this.#aheadMs;
       if (due > now) {
         const epoch = this.#clearEpoch;
         await this.#waitUntil(due, false);
@@ -469,6 +485,8 @@ export class Session {
         discontinuity,
       };
       this.#pts += frameSize;
+      if (discontinuity) this.#releasedInRun = 0;
+      this.#releasedInRun++;
       this.#lastRelease = this.#clock.now();
       try {
         this.#opts.onAudio?.(frame);

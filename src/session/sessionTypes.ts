@@ -25,6 +25,24 @@ export interface OutputFrame {
 }
 
 /**
+ * What an interruption dropped, passed to {@link SessionOptions.onClear}.
+ *
+ * @example
+ * ```ts
+ * new Session(handler, { id, onClear: ({ droppedFrames }) => log(droppedFrames * 20, "ms dropped") });
+ * ```
+ */
+export interface ClearInfo {
+  /** Output frames (20 ms each) that were queued and will never be released. */
+  droppedFrames: number;
+  /**
+   * Frames released since output last (re)started after a pause or a clear: the part of the
+   * interrupted reply that the client was sent.
+   */
+  releasedFrames: number;
+}
+
+/**
  * Why a session ended.
  *
  * @example
@@ -71,6 +89,18 @@ export interface SessionOptions {
   onAudio?: (frame: OutputFrame) => void;
   /** Called with each `AdditionalOutputs` the handler produces. */
   onOutputs?: (outputs: AdditionalOutputs) => void;
+  /**
+   * Called after `clearQueue()` (an interruption) with the number of output frames that were
+   * queued and are now dropped, so a transport can tell its far end to drop buffered audio too
+   * (Twilio `clear`). Not called when nothing had been played or queued since the last clear.
+   */
+  onClear?: (info: ClearInfo) => void;
+  /**
+   * Release output frames up to this many ms before their play time, so a client that buffers
+   * (a WebSocket client, Twilio) never runs dry on network jitter. Interruptions still drop
+   * everything not yet released. Default `0` (release at play time, as WebRTC wants).
+   */
+  sendAheadMs?: number;
   /** Called once when the session ends, with the reason. */
   onEnd?: (reason: SessionEndReason) => void;
   /** The WebSocket of a WebSocket/telephone connection, exposed through the context. */

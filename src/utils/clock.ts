@@ -28,6 +28,27 @@ export interface Clock {
   track<T>(work: () => Promise<T>, label?: string): Promise<T>;
 }
 
+/**
+ * A cancellable one-shot timer on a clock: runs `fn` after `ms` unless cancelled first.
+ *
+ * @example
+ * ```ts
+ * const timer = startTimer(clock, 30_000, () => void entry.cleanup());
+ * // connected in time:
+ * timer.cancel();
+ * ```
+ */
+export function startTimer(clock: Clock, ms: number, fn: () => void): { cancel(): void } {
+  const ac = new AbortController();
+  clock
+    .sleep(ms, ac.signal)
+    .then(() => {
+      if (!ac.signal.aborted) fn();
+    })
+    .catch(() => {});
+  return { cancel: () => ac.abort() };
+}
+
 function abortError(signal: AbortSignal): Error {
   const reason = signal.reason as unknown;
   if (reason instanceof Error) return reason;

@@ -32,10 +32,16 @@ export class Fifo<T> {
     return item;
   }
 
-  /** Keeps only the items that pass `keep`, in order. */
-  retain(keep: (item: T) => boolean): void {
+  /**
+   * Keeps only the items that pass `keep`, in order.
+   *
+   * @returns how many items were removed.
+   */
+  retain(keep: (item: T) => boolean): number {
+    const before = this.length;
     this.#items = this.#items.slice(this.#head).filter(keep);
     this.#head = 0;
+    return before - this.#items.length;
   }
 
   clear(): void {

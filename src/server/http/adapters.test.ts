@@ -9,6 +9,7 @@ import { ReplyOnPause } from "../../handlers/ReplyOnPause.js";
 import { EnergyVad } from "../../handlers/testing/fakes.js";
 import { Stream } from "../Stream.js";
 import { makeOffer, post, type RawOffer } from "../testing/peers.js";
+import { openWs } from "../testing/wsPeer.js";
 
 async function* echo(audio: AudioChunk) {
   yield audio;
@@ -62,6 +63,32 @@ async function checkMounted(base: string, stream: Stream, ownPath: string): Prom
   expect(await page.text()).toContain("fastrtc-config");
   await stream.closeConnection("m1");
   expect(stream.liveConnections).toBe(0);
+  await checkWebSockets(base, stream);
+}
+
+/** The WebSocket and telephone routes under the prefix. */
+async function checkWebSockets(base: string, stream: Stream): Promise<void> {
+  const wsBase = base.replace(/^http/, "ws");
+  const peer = await openWs(`${wsBase}/api/websocket/offer`);
+  cleanups.push(() => peer.close());
+  peer.send({ event: "start", websocket_id: "w1" });
+  peer.send({ event: "ping" });
+  await peer.waitFor(() => peer.of("pong").length === 1, "pong");
+  expect(stream.handlers.has("w1")).toBe(true);
+  const phone = await openWs(`${wsBase}/api/telephone/handler`);
+  cleanups.push(() => phone.close());
+  phone.send({ event: "connected", protocol: "Call", version: "1.0.0" });
+  phone.send({ event: "start", streamSid: "MZ1", start: { streamSid: "MZ1", callSid: "CA1" } });
+  await peer.waitFor(() => stream.handlers.has("MZ1"), "phone registered");
+  await expect(openWs(`${wsBase}/api/elsewhere`)).rejects.toBeTruthy();
+  const twiml = await fetch(`${base}/api/telephone/incoming`, { method: "POST" });
+  expect(twiml.status).toBe(200);
+  expect(twiml.headers.get("content-type")).toContain("application/xml");
+  const host = new URL(base).host;
+  expect(await twiml.text()).toContain(`url="wss://${host}/api/telephone/handler"`);
+  await peer.close();
+  await phone.close();
+  await peer.waitFor(() => stream.liveConnections === 0, "sockets cleaned up");
 }
 
 describe("stream.mount on every supported framework (routes under a prefix, own routes kept)", () => {
@@ -69,9 +96,9 @@ describe("stream.mount on every supported framework (routes under a prefix, own 
     const stream = newStream();
     const app = new Hono();
     app.get("/hello", (c) => c.text("own route"));
-    stream.mount(app, { path: "/api", ui: true });
     const { serve } = await import("@hono/node-server");
     const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }) as Server;
+    stream.mount(app, { path: "/api", ui: true, server });
     await new Promise<void>((r) => (server.listening ? r() : server.once("listening", () => r())));
     cleanups.push(() => new Promise((r) => server.close(r)));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -84,8 +111,9 @@ describe("stream.mount on every supported framework (routes under a prefix, own 
     app.get("/hello", (_req, res) => {
       res.send("own route");
     });
-    stream.mount(app, { path: "/api", ui: true });
-    await checkMounted(await listen(createServer(app)), stream, "/hello");
+    const server = createServer(app);
+    stream.mount(app, { path: "/api", ui: true, server });
+    await checkMounted(await listen(server), stream, "/hello");
 
     const parsed = express();
     parsed.use(express.json());

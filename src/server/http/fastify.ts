@@ -1,11 +1,19 @@
 import type { Stream } from "../Stream.js";
 import type { MountOptions } from "../streamTypes.js";
+import { isTlsRequest, type NodeRequestLike, nodeHeaders } from "./request.js";
 import { type RequestBody, streamRoutes } from "./router.js";
 
 interface FastifyReplyLike {
   code(status: number): FastifyReplyLike;
   headers(values: Record<string, string>): FastifyReplyLike;
   send(body: string): unknown;
+}
+
+interface FastifyRequestLike {
+  body?: unknown;
+  method: string;
+  url: string;
+  raw: NodeRequestLike;
 }
 
 interface FastifyScope {
@@ -18,7 +26,7 @@ interface FastifyScope {
   route(options: {
     method: string;
     url: string;
-    handler: (req: { body?: unknown }, reply: FastifyReplyLike) => Promise<unknown>;
+    handler: (req: FastifyRequestLike, reply: FastifyReplyLike) => Promise<unknown>;
     errorHandler?: (err: { code?: string }, req: unknown, reply: FastifyReplyLike) => unknown;
   }): unknown;
 }
@@ -66,7 +74,13 @@ export function mountOnFastify(stream: Stream, app: FastifyLike, options: MountO
             kind: "text",
             text: typeof req.body === "string" ? req.body : "",
           };
-          const out = await route.handle(async () => body);
+          const out = await route.handle({
+            method: req.method,
+            pathAndQuery: req.url,
+            headers: nodeHeaders(req.raw),
+            secure: isTlsRequest(req.raw),
+            body: async () => body,
+          });
           return reply.code(out.status).headers(out.headers).send(out.body);
         },
         errorHandler: (err, _req, reply) => {

@@ -1,5 +1,6 @@
 import type { Stream } from "../Stream.js";
 import type { MountOptions } from "../streamTypes.js";
+import { webHeaders } from "./request.js";
 import { type RequestBody, streamRoutes } from "./router.js";
 
 /**
@@ -32,8 +33,16 @@ export interface HonoLike {
 export function mountOnHono(stream: Stream, app: HonoLike, options: MountOptions = {}): void {
   for (const route of streamRoutes(stream, options)) {
     app.on(route.method, route.path, async (c) => {
-      const out = await route.handle(() => readWebBody(c.req.raw, stream.maxBodyBytes));
-      return new Response(c.req.raw.method === "HEAD" ? null : out.body, {
+      const raw = c.req.raw;
+      const url = new URL(raw.url);
+      const out = await route.handle({
+        method: raw.method,
+        pathAndQuery: url.pathname + url.search,
+        headers: webHeaders(raw.headers),
+        secure: url.protocol === "https:",
+        body: () => readWebBody(raw, stream.maxBodyBytes),
+      });
+      return new Response(raw.method === "HEAD" ? null : out.body, {
         status: out.status,
         headers: out.headers,
       });

@@ -4,6 +4,7 @@ import { getLogger } from "../../logger.js";
 import type { Stream } from "../Stream.js";
 import type { LaunchedServer, LaunchOptions } from "../streamTypes.js";
 import { createNodeListener } from "./node.js";
+import { attachUpgrades } from "./upgrade.js";
 
 const log = getLogger("http");
 
@@ -25,6 +26,7 @@ export async function launchStream(
   const warm = (stream.handler as { warmup?: () => Promise<void> }).warmup;
   if (typeof warm === "function") await warm.call(stream.handler);
   const server = createServer(createNodeListener(stream, { ui: true }));
+  attachUpgrades(stream, server, {});
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {

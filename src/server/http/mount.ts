@@ -4,6 +4,7 @@ import type { MountOptions } from "../streamTypes.js";
 import { type FastifyLike, mountOnFastify } from "./fastify.js";
 import { type HonoLike, mountOnHono } from "./hono.js";
 import { createNodeListener } from "./node.js";
+import { attachUpgrades } from "./upgrade.js";
 
 /**
  * An Express (or Connect) app: a function with `use`.
@@ -43,11 +44,14 @@ type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 export function mountStream(stream: Stream, target: MountTarget, options: MountOptions = {}): void {
   if (target instanceof Server) {
     mountOnNodeServer(stream, target, options);
+    attachUpgrades(stream, target, options);
     return;
   }
+  if (options.server) attachUpgrades(stream, options.server, options);
   const t = target as unknown as Record<string, unknown>;
   if (typeof t.register === "function" && typeof t.addContentTypeParser === "function") {
     mountOnFastify(stream, target as FastifyLike, options);
+    if (!options.server && t.server instanceof Server) attachUpgrades(stream, t.server, options);
     return;
   }
   if (

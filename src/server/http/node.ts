@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Stream } from "../Stream.js";
 import type { MountOptions } from "../streamTypes.js";
+import { isTlsRequest, nodeHeaders } from "./request.js";
 import { matchRoute, type RequestBody, streamRoutes } from "./router.js";
 
 /**
@@ -31,7 +32,13 @@ export function createNodeListener(
       return;
     }
     route
-      .handle(() => readNodeBody(req, stream.maxBodyBytes))
+      .handle({
+        method: req.method ?? "GET",
+        pathAndQuery: (req as { originalUrl?: string }).originalUrl ?? req.url ?? "/",
+        headers: nodeHeaders(req),
+        secure: isTlsRequest(req),
+        body: () => readNodeBody(req, stream.maxBodyBytes),
+      })
       .then((out) => {
         if (res.headersSent) return;
         res.writeHead(out.status, {

@@ -2,6 +2,8 @@ import { getLogger } from "../../logger.js";
 import { loadUiBundle, renderPage } from "../../ui/index.js";
 import type { Stream } from "../Stream.js";
 import type { MountOptions } from "../streamTypes.js";
+import { incomingCallTwiml, parseFormParams, twilioRequestAllowed } from "../telephone.js";
+import type { HeaderMap } from "./request.js";
 
 const log = getLogger("http");
 
@@ -24,6 +26,21 @@ export interface HttpResponse {
   body: string;
 }
 
+/** A request as every adapter hands it to a route.
+ *
+ * @internal
+ */
+export interface RouteRequest {
+  method: string;
+  /** Path and query as received, e.g. `/api/webrtc/offer?x=1`. */
+  pathAndQuery: string;
+  headers: HeaderMap;
+  /** True when the request came over TLS (before any proxy). */
+  secure: boolean;
+  /** Reads the body (once), up to the stream's `maxBodyBytes`. */
+  body(): Promise<RequestBody>;
+}
+
 /** One route of a stream.
  *
  * @internal
@@ -33,7 +50,7 @@ export interface StreamRoute {
   /** Full path including the mount prefix. */
   path: string;
   /** Handles a matched request. */
-  handle(body: () => Promise<RequestBody>): Promise<HttpResponse>;
+  handle(request: RouteRequest): Promise<HttpResponse>;
 }
 
 function json(status: number, value: unknown): HttpResponse {
@@ -63,8 +80,10 @@ export function streamRoutes(stream: Stream, options: MountOptions = {}): Stream
     {
       method: "POST",
       path: `${prefix}/webrtc/offer`,
-      handle: async (readBody) => {
-        const body = await readBody();
+      handle: async (req) => {
+        const denied = await stream.authorize("webrtc", req.pathAndQuery, req.headers, req.secure);
+        if (denied) return json(denied.status, { detail: denied.detail });
+        const body = await req.body();
         if (body.kind === "too-large") {
           return json(413, { detail: `Request body is larger than ${body.limit} bytes` });
         }
@@ -73,6 +92,40 @@ export function streamRoutes(stream: Stream, options: MountOptions = {}): Stream
       },
     },
   ];
+  const telephone = stream.telephone;
+  if (telephone) {
+    const incoming: StreamRoute["handle"] = async (req) => {
+      let params: Record<string, string | string[]> = {};
+      if (req.method === "POST") {
+        const body = await req.body();
+        if (body.kind === "too-large") {
+          return json(413, { detail: `Request body is larger than ${body.limit} bytes` });
+        }
+        params =
+          body.kind === "text"
+            ? parseFormParams(body.text, req.headers["content-type"])
+            : stringParams(body.value);
+      }
+      const tReq = {
+        pathAndQuery: req.pathAndQuery,
+        headers: req.headers,
+        secure: req.secure,
+        params,
+      };
+      if (!twilioRequestAllowed(telephone, tReq, "http")) {
+        return json(403, { detail: "Invalid or missing X-Twilio-Signature" });
+      }
+      const twiml = incomingCallTwiml(telephone, tReq, prefix);
+      if (twiml === null) {
+        return json(400, { detail: "No usable Host header: set telephone.publicUrl" });
+      }
+      return { status: 200, headers: { "content-type": "application/xml" }, body: twiml };
+    };
+    routes.push(
+      { method: "POST", path: `${prefix}/telephone/incoming`, handle: incoming },
+      { method: "GET", path: `${prefix}/telephone/incoming`, handle: incoming },
+    );
+  }
   if (options.ui) {
     const page: StreamRoute["handle"] = async () => {
       try {
@@ -103,6 +156,17 @@ export function streamRoutes(stream: Stream, options: MountOptions = {}): Stream
     if (prefix !== "") routes.push({ method: "GET", path: prefix, handle: page });
   }
   return routes;
+}
+
+/** A body a framework already parsed (e.g. `express.urlencoded()`), as Twilio parameters. */
+function stringParams(value: unknown): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  if (typeof value !== "object" || value === null) return out;
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v === "string") out[k] = v;
+    else if (Array.isArray(v) && v.every((x) => typeof x === "string")) out[k] = v as string[];
+  }
+  return out;
 }
 
 /**

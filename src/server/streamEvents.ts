@@ -1,0 +1,57 @@
+import type { TransportKind } from "./connectionEntry.js";
+
+/**
+ * A reply was interrupted (the handler called `clearQueue()`, e.g. `ReplyOnPause` heard the
+ * person talk over it).
+ *
+ * @example
+ * ```ts
+ * stream.on("interrupted", (e: InterruptionEvent) => {
+ *   if (e.transport === "telephone") trimTranscript(e.id, e.playedMs);
+ * });
+ * ```
+ */
+export interface InterruptionEvent {
+  id: string;
+  transport: TransportKind;
+  /** Audio of the interrupted reply sent to the client, in ms. */
+  sentMs: number;
+  /**
+   * Audio of it the person heard, in ms. Telephone: confirmed by Twilio's mark echoes (accurate
+   * to 100 ms). WebRTC and WebSocket: audio is released in real time, so this is `sentMs`
+   * (the client's playout buffer, tens of ms, is not subtracted).
+   */
+  playedMs: number;
+  /** Queued audio of the reply that was never sent, in ms. */
+  droppedMs: number;
+}
+
+/**
+ * The events of a `Stream`, by name.
+ *
+ * @example
+ * ```ts
+ * stream.on("connect", ({ id, transport }) => metrics.inc(transport));
+ * stream.on("dtmf", ({ id, digit }) => console.log(id, "pressed", digit));
+ * ```
+ */
+export interface StreamEvents {
+  /** A connection took a slot (WebRTC: its offer was answered; WebSocket/telephone: `start`). */
+  connect: { id: string; transport: TransportKind };
+  /** A connection ended and its slot is free again. */
+  disconnect: { id: string; transport: TransportKind };
+  /** A reply was interrupted. */
+  interrupted: InterruptionEvent;
+  /** A caller pressed a key (Twilio `dtmf`). */
+  dtmf: { id: string; digit: string };
+}
+
+/**
+ * Where connection code reports {@link StreamEvents}.
+ *
+ * @internal
+ */
+export type StreamEventSink = <K extends keyof StreamEvents>(
+  name: K,
+  event: StreamEvents[K],
+) => void;

@@ -1,0 +1,332 @@
+import type { WebSocket } from "ws";
+import { muLawDecode } from "../audio/g711.js";
+import type { StreamHandlerBase } from "../handlers/StreamHandler.js";
+import { getLogger } from "../logger.js";
+import { Session } from "../session/Session.js";
+import type { ClearInfo, OutputFrame } from "../session/sessionTypes.js";
+import { PlaybackMarks } from "../transports/telephone/playbackMarks.js";
+import { MuLawOutput } from "../transports/websocket/muLawOutput.js";
+import {
+  CLOSE_CODES,
+  type ClientMessage,
+  clearMessage,
+  markMessage,
+  mediaMessage,
+  PONG,
+  parseClientMessage,
+} from "../transports/websocket/wsMessages.js";
+import { type Clock, startTimer } from "../utils/clock.js";
+import type { ConnectionEntry } from "./connectionEntry.js";
+import type { OutputsBus } from "./outputsBus.js";
+import type { StreamEventSink } from "./streamEvents.js";
+
+const log = getLogger("server");
+
+/** Twilio's media rate. */
+const PHONE_RATE = 8000;
+/** Protocol errors a socket may make before it is closed. */
+const MAX_PROTOCOL_ERRORS = 20;
+/** Unsent bytes above which outbound audio is dropped (the client is not reading). */
+const MAX_BUFFERED_BYTES = 1 << 20;
+
+/**
+ * The answer of the stream's registry to a `start`.
+ *
+ * @internal
+ */
+export type RegisterResult = { ok: true } | { ok: false; error: string; extra?: object };
+
+/** Everything a {@link WebSocketEntry} needs from its stream.
+ *
+ * @internal
+ */
+export interface WebSocketEntryOptions {
+  transport: "websocket" | "telephone";
+  /** The stream's handler; the entry copies it at `start`. */
+  handler: StreamHandlerBase;
+  clock: Clock;
+  /** ms a socket has to send `start` before it is closed. */
+  startTimeoutMs: number;
+  timeLimitMs: number | null;
+  /** ms of output released ahead of play time. */
+  sendAheadMs: number;
+  outputs: OutputsBus;
+  /** Claims a slot for the id (concurrency limit, id in use). */
+  register(entry: WebSocketEntry): RegisterResult;
+  /** Called once when a registered entry is cleaned up (frees its slot). */
+  onCleanup(entry: WebSocketEntry): void;
+  events: StreamEventSink;
+}
+
+/**
+ * One WebSocket connection of a stream, on `/websocket/offer` (FastRTC's JSON + µ-law protocol)
+ * or `/telephone/handler` (Twilio Media Streams, phone mode). Owns the socket, the handler copy
+ * and its session from `start` to cleanup.
+ *
+ * Beyond FastRTC: `error`, `warning`, `fetch_output` and `end_stream` reach WebSocket clients,
+ * `shutdown()` is called, `timeLimit` applies, output is paced in real time (idle emits create
+ * no backlog), an interruption sends `clear` (and, on the phone, marks measure what was heard),
+ * and a socket that closes before `start` just goes away.
+ *
+ * @internal
+ */
+export class WebSocketEntry implements ConnectionEntry {
+  readonly transport: "websocket" | "telephone";
+  readonly #socket: WebSocket;
+  readonly #opts: WebSocketEntryOptions;
+  #id: string | null = null;
+  #handler: StreamHandlerBase | null = null;
+  #session: Session | null = null;
+  #output: MuLawOutput | null = null;
+  readonly #marks: PlaybackMarks | null;
+  #registered = false;
+  #errors = 0;
+  #droppingOutput = false;
+  /** The next payload sent is the first of a reply (after a pause or a clear). */
+  #replyStarts = false;
+  #timers: Array<{ cancel(): void }> = [];
+  #cleanup: Promise<void> | null = null;
+
+  constructor(socket: WebSocket, options: WebSocketEntryOptions) {
+    this.#socket = socket;
+    this.#opts = options;
+    this.transport = options.transport;
+    this.#marks = options.transport === "telephone" ? new PlaybackMarks() : null;
+    socket.on("message", (data, isBinary) => this.#onMessage(data, isBinary));
+    socket.on("close", () => void this.cleanup());
+    socket.on("error", (err) => {
+      log.debug("websocket error", { err, id: this.#id });
+      void this.cleanup(CLOSE_CODES.internal);
+    });
+    this.#timers.push(
+      startTimer(this.#opts.clock, options.startTimeoutMs, () => {
+        if (this.#id !== null) return;
+        log.info("websocket sent no start message in time");
+        this.#sendError('No "start" message in time');
+        void this.cleanup(CLOSE_CODES.policy, "no start message");
+      }),
+    );
+  }
+
+  /** The connection id (`websocket_id` or Twilio's `streamSid`); empty before `start`. */
+  get id(): string {
+    return this.#id ?? "";
+  }
+
+  /** The handler copy serving this connection (the template before `start`). */
+  get handler(): StreamHandlerBase {
+    return this.#handler ?? this.#opts.handler;
+  }
+
+  /** The running session, once started. */
+  get session(): Session | null {
+    return this.#session;
+  }
+
+  get closed(): boolean {
+    return this.#cleanup !== null;
+  }
+
+  /** Sends a side-band message as a text frame (never to Twilio, which only knows media). */
+  send(message: object): boolean {
+    if (this.transport === "telephone") return false;
+    return this.#sendText(JSON.stringify(message));
+  }
+
+  /**
+   * Ends the connection: stops the session (`shutdown()`, `reset()`), ends output streams,
+   * frees the slot and closes the socket with `code`. Idempotent.
+   */
+  cleanup(code: number = CLOSE_CODES.normal, reason = ""): Promise<void> {
+    this.#cleanup ??= (async () => {
+      for (const t of this.#timers) t.cancel();
+      if (this.#registered) {
+        this.#opts.onCleanup(this);
+        this.#opts.outputs.end(this.id);
+      }
+      try {
+        await this.#session?.close();
+      } finally {
+        if (this.#socket.readyState === this.#socket.OPEN) this.#socket.close(code, reason);
+        else if (this.#socket.readyState === this.#socket.CONNECTING) this.#socket.terminate();
+      }
+    })();
+    return this.#cleanup;
+  }
+
+  #onMessage(data: unknown, isBinary: boolean): void {
+    if (this.closed) return;
+    if (isBinary) {
+      this.#protocolError("Binary frames are not supported: send JSON text messages");
+      return;
+    }
+    const text = Buffer.isBuffer(data)
+      ? data.toString("utf8")
+      : Array.isArray(data)
+        ? Buffer.concat(data as Buffer[]).toString("utf8")
+        : Buffer.from(data as ArrayBuffer).toString("utf8");
+    const parsed = parseClientMessage(text);
+    if (!parsed.ok) {
+      this.#protocolError(parsed.error);
+      return;
+    }
+    this.#dispatch(parsed.message);
+  }
+
+  #dispatch(message: ClientMessage): void {
+    switch (message.event) {
+      case "start":
+        this.#start(message.id);
+        return;
+      case "media":
+        this.#media(message.payload);
+        return;
+      case "stop":
+        void this.cleanup(CLOSE_CODES.normal, "stop");
+        return;
+      case "ping":
+        this.#sendText(PONG);
+        return;
+      case "mark":
+        this.#marks?.echoed(message.name);
+        return;
+      case "dtmf":
+        if (this.#id !== null) this.#opts.events("dtmf", { id: this.#id, digit: message.digit });
+        return;
+      case "other":
+        log.debug("ignored websocket event", { event: message.name, id: this.#id });
+        return;
+    }
+  }
+
+  #start(id: string | null): void {
+    if (this.#id !== null) {
+      this.#protocolError('Duplicate "start" message');
+      return;
+    }
+    if (id === null) {
+      const field = this.transport === "telephone" ? '"streamSid"' : '"websocket_id"';
+      this.#sendError(`"start" needs a non-empty ${field} string`);
+      void this.cleanup(CLOSE_CODES.policy, "bad start message");
+      return;
+    }
+    this.#id = id;
+    const claim = this.#opts.register(this);
+    if (!claim.ok) {
+      this.#sendText(
+        JSON.stringify({ status: "failed", meta: { error: claim.error, ...claim.extra } }),
+      );
+      const code =
+        claim.error === "concurrency_limit_reached"
+          ? CLOSE_CODES.tryAgainLater
+          : CLOSE_CODES.policy;
+      void this.cleanup(code, claim.error);
+      return;
+    }
+    this.#registered = true;
+    this.#opts.outputs.open(id);
+    const handler = this.#opts.handler.copy();
+    this.#handler = handler;
+    const phone = this.transport === "telephone";
+    this.#output = new MuLawOutput(
+      handler.outputSampleRate,
+      phone ? PHONE_RATE : handler.outputSampleRate,
+    );
+    const session = new Session(handler, {
+      id,
+      clock: this.#opts.clock,
+      phoneMode: phone,
+      websocket: this.#socket,
+      sendAheadMs: this.#opts.sendAheadMs,
+      channel: phone ? null : { send: (text) => void this.#sendText(text) },
+      onAudio: (frame) => this.#sendAudio(frame),
+      onClear: (info) => this.#interrupted(info),
+      onOutputs: (outputs) => this.#opts.outputs.push(id, outputs),
+      onEnd: (reason) => {
+        if (reason.kind === "close-stream") void this.cleanup(CLOSE_CODES.normal, "end of stream");
+      },
+    });
+    this.#session = session;
+    session.start();
+    const limit = this.#opts.timeLimitMs;
+    if (limit !== null) {
+      this.#timers.push(
+        startTimer(this.#opts.clock, limit, () => {
+          log.info("time limit reached", { id });
+          void this.cleanup(CLOSE_CODES.normal, "time limit reached");
+        }),
+      );
+    }
+  }
+
+  #media(payload: Uint8Array): void {
+    const session = this.#session;
+    if (!session) {
+      this.#protocolError('"media" before "start"');
+      return;
+    }
+    if (payload.length === 0) return;
+    const rate = this.transport === "telephone" ? PHONE_RATE : session.handler.inputSampleRate;
+    session.pushAudio([rate, muLawDecode(payload)]);
+  }
+
+  #sendAudio(frame: OutputFrame): void {
+    const output = this.#output;
+    if (!output) return;
+    if (this.#socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+      if (!this.#droppingOutput)
+        log.warn("client is not reading: dropping audio", { id: this.#id });
+      this.#droppingOutput = true;
+      return;
+    }
+    this.#droppingOutput = false;
+    const sid = this.transport === "telephone" ? (this.#id ?? "") : undefined;
+    this.#replyStarts ||= frame.discontinuity;
+    for (const payload of output.encode(frame.samples)) {
+      this.#sendText(mediaMessage(payload, sid));
+      const mark = this.#marks?.frameSent(this.#replyStarts);
+      this.#replyStarts = false;
+      if (mark && sid !== undefined) this.#sendText(markMessage(sid, mark));
+    }
+  }
+
+  #interrupted(info: ClearInfo): void {
+    const id = this.#id;
+    if (id === null) return;
+    const phone = this.transport === "telephone";
+    this.#output?.reset();
+    this.#sendText(clearMessage(phone ? id : undefined));
+    const sentMs = info.releasedFrames * 20;
+    const heard = this.#marks?.interrupt();
+    this.#opts.events("interrupted", {
+      id,
+      transport: this.transport,
+      sentMs: heard?.sentMs ?? sentMs,
+      playedMs: heard?.playedMs ?? sentMs,
+      droppedMs: info.droppedFrames * 20,
+    });
+  }
+
+  #protocolError(message: string): void {
+    log.debug("websocket protocol error", { message, id: this.#id });
+    this.#sendError(message);
+    if (++this.#errors > MAX_PROTOCOL_ERRORS) {
+      void this.cleanup(CLOSE_CODES.policy, "too many invalid messages");
+    }
+  }
+
+  /** Errors go to FastRTC WebSocket clients as `{"type":"error"}`; Twilio only gets logs. */
+  #sendError(message: string): void {
+    if (this.transport === "telephone") {
+      log.warn("telephone protocol error", { message, id: this.#id });
+      return;
+    }
+    this.#sendText(JSON.stringify({ type: "error", message }));
+  }
+
+  #sendText(text: string): boolean {
+    if (this.#socket.readyState !== this.#socket.OPEN) return false;
+    this.#socket.send(text);
+    return true;
+  }
+}
