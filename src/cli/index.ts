@@ -4,8 +4,10 @@
  *
  *   fastrtc-ts demo [--port N] [--host H]         the echo voice app with the built-in page
  *   fastrtc-ts replay [speech.wav] [replies.wav]  turn-taking demo on a recording
+ *   fastrtc-ts models pull [name...] | list        model weights in the cache
  */
 import { runDemo } from "./demo.js";
+import { runModels } from "./models.js";
 import { runReplay } from "./replay.js";
 
 const USAGE = `Usage: fastrtc-ts <command>
@@ -15,6 +17,8 @@ Commands:
                                     yourself back (WebRTC, Silero VAD, offline)
   replay [speech.wav] [replies.wav] play a recording into an echo ReplyOnPause in real time and
                                     print the conversation (default: the shared two-turn fixture)
+  models pull [name...] [--force]   fetch model weights into the cache (default: moonshine/tiny)
+  models list                       known models, whether they are cached, and where
   help                              this text`;
 
 const [command = "demo", ...rest] = process.argv.slice(2);
@@ -25,6 +29,9 @@ switch (command) {
     break;
   case "replay":
     code = await runReplay(rest);
+    break;
+  case "models":
+    code = await runModels(rest);
     break;
   case "help":
   case "--help":
