@@ -23,7 +23,8 @@ import {
   OfferRequestError,
   offerRejection,
 } from "./errors.js";
-import { parseServerMessage } from "./messages.js";
+import { dispatchServerMessage, messageText, parseServerMessage } from "./messages.js";
+import { httpEndpoint } from "./url.js";
 
 /** Label of the data channel FastRTC servers expect (reference §3.1 step 4). */
 const DATA_CHANNEL_LABEL = "text";
@@ -88,7 +89,7 @@ export class FastRTCClient<E extends ClientEvents = ClientEvents> extends TypedE
     const timeout = options.connectTimeoutMs ?? 30_000;
     if (!(timeout > 0)) throw new RangeError(`connectTimeoutMs must be > 0, got ${timeout}`);
     this.#o = {
-      offerUrl: `${trimSlash(options.url ?? "")}${normalizePath(options.path ?? "")}/webrtc/offer`,
+      offerUrl: httpEndpoint(options.url ?? "", options.path ?? "", "/webrtc/offer"),
       rtcConfiguration: options.rtcConfiguration ?? {},
       webrtcId: options.webrtcId ?? Math.random().toString(36).slice(2),
       trickle: options.trickle ?? true,
@@ -357,40 +358,18 @@ export class FastRTCClient<E extends ClientEvents = ClientEvents> extends TypedE
   }
 
   #onMessage(event: unknown): void {
-    const data = (event as { data?: unknown } | null)?.data;
-    const text = toText(data);
+    const text = messageText((event as { data?: unknown } | null)?.data);
     if (text === undefined) return;
     const message = parseServerMessage(text);
-    this.emitClientEvent("message", message);
-    switch (message.type) {
-      case "unknown":
-        return;
-      case "send_input":
-        this.emitClientEvent("send_input", message);
-        return;
-      case "fetch_output":
-        this.emitClientEvent("fetch_output", message);
-        return;
-      case "log":
-        this.emitClientEvent("log", message);
-        return;
-      case "stopword":
-        this.emitClientEvent("stopword", message);
-        return;
-      case "end_stream":
-        this.emitClientEvent("end_stream", message);
-        if (this.#o.autoClose) void this.stop();
-        return;
-      case "update_connection":
-        this.emitClientEvent("update_connection", message);
-        if (this.#o.autoClose && message.data === "closed") void this.stop();
-        return;
-      case "error":
-        this.emitClientEvent("error", message);
-        return;
-      case "warning":
-        this.emitClientEvent("warning", message);
-        return;
+    dispatchServerMessage(message, (name, payload) =>
+      this.emitClientEvent(name, payload as ClientEvents[typeof name]),
+    );
+    if (!this.#o.autoClose) return;
+    if (
+      message.type === "end_stream" ||
+      (message.type === "update_connection" && message.data === "closed")
+    ) {
+      void this.stop();
     }
   }
 
@@ -509,16 +488,6 @@ const defaultFetch: FetchLike = (url, init) => {
   return f(url, init);
 };
 
-function trimSlash(url: string): string {
-  return url.replace(/\/+$/, "");
-}
-
-function normalizePath(path: string): string {
-  const p = trimSlash(path);
-  if (p === "") return "";
-  return p.startsWith("/") ? p : `/${p}`;
-}
-
 function parseAnswer(body: string): { sdp: string } | { rejected: unknown } {
   let value: unknown;
   try {
@@ -540,13 +509,4 @@ function isUnknownConnection(text: string): boolean {
   } catch {
     return false;
   }
-}
-
-function toText(data: unknown): string | undefined {
-  if (typeof data === "string") return data;
-  if (data instanceof ArrayBuffer) return new TextDecoder().decode(data);
-  if (ArrayBuffer.isView(data)) {
-    return new TextDecoder().decode(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-  }
-  return undefined;
 }

@@ -147,6 +147,11 @@ export interface ErrorMessage {
 export interface WarningMessage {
   type: "warning";
   message: string;
+  /**
+   * `"client"` when the client raised the warning itself (the WebSocket client does for a
+   * malformed server message); absent for warnings the server sent.
+   */
+  origin?: "client";
 }
 
 /**
@@ -457,6 +462,29 @@ export interface ClientOptions {
 }
 
 /**
+ * The events every client (WebRTC and WebSocket) emits for server messages: `message` (every
+ * parsed message, before the typed event) and one event per known message `type`.
+ *
+ * @example
+ * ```ts
+ * function wire(client: { on<K extends keyof ServerMessageEvents>(n: K, f: (p: ServerMessageEvents[K]) => void): unknown }) {
+ *   client.on("error", (m) => toast(m.message));
+ * }
+ * ```
+ */
+export interface ServerMessageEvents {
+  message: ParsedServerMessage;
+  send_input: SendInputMessage;
+  fetch_output: FetchOutputMessage;
+  log: LogMessage;
+  stopword: StopwordMessage;
+  end_stream: EndStreamMessage;
+  update_connection: UpdateConnectionMessage;
+  error: ErrorMessage;
+  warning: WarningMessage;
+}
+
+/**
  * Events of a {@link FastRTCClient} and their payloads: one per server message type, plus
  * `message` (every parsed message, before the typed event), `track`, `state` and
  * `datachannel-open`.
@@ -468,16 +496,7 @@ export interface ClientOptions {
  * off();
  * ```
  */
-export interface ClientEvents {
-  message: ParsedServerMessage;
-  send_input: SendInputMessage;
-  fetch_output: FetchOutputMessage;
-  log: LogMessage;
-  stopword: StopwordMessage;
-  end_stream: EndStreamMessage;
-  update_connection: UpdateConnectionMessage;
-  error: ErrorMessage;
-  warning: WarningMessage;
+export interface ClientEvents extends ServerMessageEvents {
   track: RemoteTrackEvent;
   state: ClientState;
   "datachannel-open": DataChannelLike;

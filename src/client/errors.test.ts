@@ -7,6 +7,9 @@ import {
   OfferHttpError,
   OfferRejectedError,
   offerRejection,
+  PingTimeoutError,
+  WebSocketClosedError,
+  WebSocketUpgradeError,
 } from "./errors.js";
 
 describe("client errors", () => {
@@ -53,5 +56,22 @@ describe("client errors", () => {
     const e = new ConnectTimeoutError(250);
     expect(e.timeoutMs).toBe(250);
     expect(e).toBeInstanceOf(FastRTCClientError);
+  });
+});
+
+describe("WebSocket errors", () => {
+  it("carry close code, reason, opened, and the HTTP status of refused upgrades", () => {
+    const closed = new WebSocketClosedError(1008, "policy", true);
+    expect(closed).toBeInstanceOf(FastRTCClientError);
+    expect(closed).toMatchObject({ code: 1008, reason: "policy", opened: true });
+    expect(closed.message).toMatch(/closed the WebSocket \(code 1008: policy\)/);
+    expect(new WebSocketClosedError(1006, "", false).message).toMatch(/could not be opened/);
+    const upgrade = new WebSocketUpgradeError(401, "no");
+    expect(upgrade).toBeInstanceOf(WebSocketClosedError);
+    expect(upgrade).toMatchObject({ status: 401, body: "no", code: 1006, opened: false });
+    expect(upgrade.name).toBe("WebSocketUpgradeError");
+    const ping = new PingTimeoutError(50);
+    expect(ping.timeoutMs).toBe(50);
+    expect(ping).toBeInstanceOf(FastRTCClientError);
   });
 });

@@ -197,6 +197,87 @@ export class ConnectAbortedError extends FastRTCClientError {
 }
 
 /**
+ * The WebSocket closed before `connect()` finished: it never opened (server unreachable, TLS
+ * failure, or an upgrade rejection the platform does not detail, as in browsers), or it opened
+ * and the server closed it before accepting the session. A concurrency-limit rejection is a
+ * {@link ConcurrencyLimitError} instead, an upgrade rejection with a known HTTP status a
+ * {@link WebSocketUpgradeError}.
+ *
+ * @example
+ * ```ts
+ * catch (e) {
+ *   if (e instanceof WebSocketClosedError) showError(`closed (${e.code}) ${e.reason}`);
+ * }
+ * ```
+ */
+export class WebSocketClosedError extends FastRTCClientError {
+  override name = "WebSocketClosedError";
+  /** The close code the platform reported (`1006` when the socket never opened). */
+  readonly code: number;
+  /** The close reason (often `""`). */
+  readonly reason: string;
+  /** Whether the socket had opened. */
+  readonly opened: boolean;
+
+  constructor(code: number, reason: string, opened: boolean, message?: string) {
+    super(
+      message ??
+        (opened
+          ? `The server closed the WebSocket (code ${code}${reason ? `: ${reason}` : ""}) before accepting the session`
+          : `The WebSocket could not be opened (code ${code}${reason ? `: ${reason}` : ""})`),
+    );
+    this.code = code;
+    this.reason = reason;
+    this.opened = opened;
+  }
+}
+
+/**
+ * The server answered the WebSocket upgrade request with an HTTP error status, e.g. `401` /
+ * `403` from an authentication hook. Only raised where the platform reports the status (the
+ * Node entry's sockets); browsers hide it and give a {@link WebSocketClosedError}.
+ *
+ * @example
+ * ```ts
+ * catch (e) {
+ *   if (e instanceof WebSocketUpgradeError && e.status === 401) await login();
+ * }
+ * ```
+ */
+export class WebSocketUpgradeError extends WebSocketClosedError {
+  override name = "WebSocketUpgradeError";
+  /** The HTTP status of the rejection. */
+  readonly status: number;
+  /** The response body, when the platform provides it (`""` otherwise). */
+  readonly body: string;
+
+  constructor(status: number, body = "", code = 1006, reason = "") {
+    super(code, reason, false, `The server rejected the WebSocket upgrade with HTTP ${status}`);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+/**
+ * No `pong` arrived within the timeout after a `ping`.
+ *
+ * @example
+ * ```ts
+ * const rtt = await client.ping().catch((e) => (e instanceof PingTimeoutError ? Infinity : 0));
+ * ```
+ */
+export class PingTimeoutError extends FastRTCClientError {
+  override name = "PingTimeoutError";
+  /** The timeout that expired, in milliseconds. */
+  readonly timeoutMs: number;
+
+  constructor(timeoutMs: number) {
+    super(`No pong within ${timeoutMs} ms`);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
  * Builds the error for a `{"status": "failed", "meta": ...}` offer response.
  *
  * @example

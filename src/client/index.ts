@@ -1,7 +1,9 @@
 /**
- * `fastrtc-ts/client`: a typed client for FastRTC servers (Python FastRTC and fastrtc-ts) that
- * runs in browsers. Node programs import `fastrtc-ts/client/node` instead, which re-exports all
- * of this plus `NodeAudioClient` (a Node WebRTC stack, Opus audio in and out).
+ * `fastrtc-ts/client`: typed clients for FastRTC servers (Python FastRTC and fastrtc-ts) that
+ * run in browsers: `FastRTCClient` (WebRTC) and `FastRTCWebSocketClient` (the µ-law WebSocket
+ * transport), with the same typed events for server messages. Node programs import
+ * `fastrtc-ts/client/node` instead, which re-exports all of this plus `NodeAudioClient` (a Node
+ * WebRTC stack, Opus audio in and out) and `NodeWebSocketClient` (on the `ws` package).
  *
  * @example
  * ```ts
@@ -32,6 +34,12 @@ export {
   OfferRejectedError,
   OfferRequestError,
   offerRejection,
+  PingTimeoutError,
+  WebSocketClosedError,
+  WebSocketUpgradeError,
 } from "./errors.js";
 export { FastRTCClient } from "./FastRTCClient.js";
 export { parseServerMessage } from "./messages.js";
+export { websocketEndpoint } from "./url.js";
+export { FastRTCWebSocketClient } from "./WebSocketClient.js";
+export type * from "./websocketTypes.js";

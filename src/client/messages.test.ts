@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { parseServerMessage } from "./messages.js";
+import type { ServerMessageEvents } from "./clientTypes.js";
+import {
+  dispatchServerMessage,
+  messageText,
+  parseServerMessage,
+  serverMessageFromJson,
+} from "./messages.js";
 
 describe("parseServerMessage", () => {
   it("parses every message of the FastRTC catalogue (Python json.dumps spacing)", () => {
@@ -75,5 +81,33 @@ describe("parseServerMessage", () => {
     ]) {
       expect(parseServerMessage(raw)).toEqual({ type: "unknown", raw });
     }
+  });
+});
+
+describe("shared message helpers", () => {
+  it("serverMessageFromJson parses already-parsed JSON like parseServerMessage", () => {
+    expect(serverMessageFromJson({ type: "warning", data: "w" }, "raw")).toEqual({
+      type: "warning",
+      message: "w",
+    });
+    expect(serverMessageFromJson([1], "[1]")).toEqual({ type: "unknown", raw: "[1]" });
+  });
+
+  it("dispatchServerMessage emits message, then the typed event (unknown: message only)", () => {
+    const seen: [keyof ServerMessageEvents, unknown][] = [];
+    const emit = (name: keyof ServerMessageEvents, payload: unknown) => seen.push([name, payload]);
+    dispatchServerMessage({ type: "log", data: "x" }, emit);
+    dispatchServerMessage({ type: "unknown", raw: "?" }, emit);
+    dispatchServerMessage({ type: "error", message: "e" }, emit);
+    expect(seen.map(([n]) => n)).toEqual(["message", "log", "message", "message", "error"]);
+    expect(seen[1]![1]).toEqual({ type: "log", data: "x" });
+  });
+
+  it("messageText decodes strings, ArrayBuffers and typed arrays", () => {
+    const bytes = new TextEncoder().encode('{"a":"é"}');
+    expect(messageText("x")).toBe("x");
+    expect(messageText(bytes)).toBe('{"a":"é"}');
+    expect(messageText(bytes.buffer)).toBe('{"a":"é"}');
+    expect(messageText(42)).toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import type { ParsedServerMessage } from "./clientTypes.js";
+import type { ParsedServerMessage, ServerMessageEvents } from "./clientTypes.js";
 
 /**
  * Parses one data-channel text from a FastRTC server. Never throws: text that is not JSON, or
@@ -17,13 +17,29 @@ import type { ParsedServerMessage } from "./clientTypes.js";
  * ```
  */
 export function parseServerMessage(text: string): ParsedServerMessage {
-  const unknown: ParsedServerMessage = { type: "unknown", raw: text };
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    return unknown;
+    return { type: "unknown", raw: text };
   }
+  return serverMessageFromJson(value, text);
+}
+
+/**
+ * {@link parseServerMessage} for text that is already JSON-parsed (the WebSocket client parses
+ * each frame once, then dispatches on `event` or `type`). Never throws.
+ *
+ * @param value the parsed JSON.
+ * @param raw the text it was parsed from (kept in `unknown` results).
+ * @internal shared by the clients; not part of the public API.
+ * @example
+ * ```ts
+ * serverMessageFromJson({ type: "log", data: "x" }, text); // { type: "log", data: "x" }
+ * ```
+ */
+export function serverMessageFromJson(value: unknown, raw: string): ParsedServerMessage {
+  const unknown: ParsedServerMessage = { type: "unknown", raw };
   if (typeof value !== "object" || value === null || Array.isArray(value)) return unknown;
   const obj = value as Record<string, unknown>;
   const data = obj.data;
@@ -48,6 +64,81 @@ export function parseServerMessage(text: string): ParsedServerMessage {
     default:
       return unknown;
   }
+}
+
+/**
+ * An `emit` function for {@link ServerMessageEvents}.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * const emit: ServerMessageEmit = (name, payload) => target.dispatch(name, payload);
+ * ```
+ */
+export type ServerMessageEmit = <K extends keyof ServerMessageEvents>(
+  name: K,
+  payload: ServerMessageEvents[K],
+) => void;
+
+/**
+ * Emits `message` (every parsed message), then the typed event of a known message
+ * (`log`, `send_input`, ..., named after its `type`). Unknown messages only get `message`.
+ *
+ * @internal shared by the clients; not part of the public API.
+ * @example
+ * ```ts
+ * dispatchServerMessage(parseServerMessage(text), (name, payload) => this.emit(name, payload));
+ * ```
+ */
+export function dispatchServerMessage(message: ParsedServerMessage, emit: ServerMessageEmit): void {
+  emit("message", message);
+  switch (message.type) {
+    case "unknown":
+      return;
+    case "send_input":
+      emit("send_input", message);
+      return;
+    case "fetch_output":
+      emit("fetch_output", message);
+      return;
+    case "log":
+      emit("log", message);
+      return;
+    case "stopword":
+      emit("stopword", message);
+      return;
+    case "end_stream":
+      emit("end_stream", message);
+      return;
+    case "update_connection":
+      emit("update_connection", message);
+      return;
+    case "error":
+      emit("error", message);
+      return;
+    case "warning":
+      emit("warning", message);
+      return;
+  }
+}
+
+/**
+ * The text of a message event's `data`: strings as is, `ArrayBuffer`s and typed arrays (Node
+ * `Buffer`s) decoded as UTF-8; anything else (e.g. a `Blob`) gives `undefined`.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * messageText(new TextEncoder().encode("hi")); // "hi"
+ * ```
+ */
+export function messageText(data: unknown): string | undefined {
+  if (typeof data === "string") return data;
+  if (data instanceof ArrayBuffer) return new TextDecoder().decode(data);
+  if (ArrayBuffer.isView(data)) {
+    return new TextDecoder().decode(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  }
+  return undefined;
 }
 
 /** The first non-empty string of `a`, `b`; else the first string; else `undefined`. */

@@ -1,7 +1,8 @@
 /**
  * `fastrtc-ts/client/node`: everything from `fastrtc-ts/client`, plus {@link NodeAudioClient},
  * a FastRTC client on the werift WebRTC stack that sends and receives audio as PCM (Opus on the
- * wire). For tests, bots and load generation.
+ * wire), and {@link NodeWebSocketClient}, the WebSocket transport on the `ws` package. For
+ * tests, bots and load generation.
  *
  * @example
  * ```ts
@@ -16,6 +17,7 @@
  * @module
  */
 
+import type { IncomingMessage } from "node:http";
 import {
   MediaStreamTrack,
   type RTCDtlsTransport,
@@ -24,6 +26,7 @@ import {
   type RTCRtpTransceiver,
   type RtpPacket,
 } from "werift";
+import { WebSocket } from "ws";
 import { assertSampleRate, audioToInt16, downmixToMono } from "../audio/convert.js";
 import type { AudioChunk } from "../audio/types.js";
 import {
@@ -46,6 +49,13 @@ import type {
 } from "./clientTypes.js";
 import { FastRTCClientError } from "./errors.js";
 import { FastRTCClient } from "./FastRTCClient.js";
+import { FastRTCWebSocketClient } from "./WebSocketClient.js";
+import type {
+  WebSocketAudio,
+  WebSocketClientEvents,
+  WebSocketClientOptions,
+  WebSocketLike,
+} from "./websocketTypes.js";
 
 export * from "./index.js";
 
@@ -439,4 +449,205 @@ function monoInt16(chunk: AudioChunk): [number, Int16Array] {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// ---------------------------------------------------------------------------------------------
+// WebSocket transport
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Options of {@link createNodeWebSocket}.
+ *
+ * @example
+ * ```ts
+ * createNodeWebSocket(url, { headers: { Authorization: `Bearer ${token}` } });
+ * ```
+ */
+export interface NodeWebSocketOptions {
+  /** Extra headers of the upgrade request (e.g. authorization). Default `{}`. */
+  headers?: Record<string, string>;
+}
+
+/** How long to wait for the body of a refused upgrade before giving up on it. */
+const UPGRADE_BODY_TIMEOUT_MS = 2000;
+/** Most of a refused upgrade's body kept. */
+const UPGRADE_BODY_LIMIT = 8192;
+
+/**
+ * Opens a socket with the `ws` package, for `createWebSocket`. When the server refuses the
+ * upgrade, the socket gets `upgradeResponse` (`{status, body}`, the body cut at 8 KiB) before it
+ * closes, so the client can reject with `WebSocketUpgradeError`.
+ *
+ * @example
+ * ```ts
+ * const client = new FastRTCWebSocketClient({
+ *   url: "http://localhost:8000",
+ *   createWebSocket: (url) => createNodeWebSocket(url, { headers: { "x-api-key": key } }),
+ * });
+ * ```
+ */
+export function createNodeWebSocket(
+  url: string,
+  options: NodeWebSocketOptions = {},
+): WebSocketLike {
+  const ws = new WebSocket(url, { headers: { ...options.headers } });
+  ws.on("unexpected-response", (_req, res: IncomingMessage) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let finished = false;
+    const finish = (): void => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      const body = Buffer.concat(chunks).toString("utf8").slice(0, UPGRADE_BODY_LIMIT);
+      (ws as { upgradeResponse?: { status: number; body: string } }).upgradeResponse = {
+        status: res.statusCode ?? 0,
+        body,
+      };
+      ws.terminate();
+    };
+    const timer = setTimeout(finish, UPGRADE_BODY_TIMEOUT_MS);
+    res.on("data", (chunk: Buffer) => {
+      if (size < UPGRADE_BODY_LIMIT) chunks.push(chunk);
+      size += chunk.length;
+    });
+    res.on("end", finish);
+    res.on("error", finish);
+    res.on("close", finish);
+  });
+  return asWebSocketLike(ws);
+}
+
+/** `ws`'s WebSocket satisfies {@link WebSocketLike}; this checks it at compile time. */
+function asWebSocketLike(ws: WebSocket): WebSocketLike {
+  return ws;
+}
+
+/**
+ * Options of a {@link NodeWebSocketClient}: those of `FastRTCWebSocketClient`, plus upgrade
+ * headers and audio collection.
+ *
+ * @example
+ * ```ts
+ * const options: NodeWebSocketClientOptions = {
+ *   url: "http://localhost:8000",
+ *   inputSampleRate: 16000,
+ *   headers: { Authorization: "Bearer t" },
+ * };
+ * ```
+ */
+export interface NodeWebSocketClientOptions extends WebSocketClientOptions {
+  /** Extra headers of the upgrade request (ignored with `createWebSocket`). Default `{}`. */
+  headers?: Record<string, string>;
+  /** Keep every received `audio` block in {@link NodeWebSocketClient.received}. Default `true`. */
+  collectAudio?: boolean;
+}
+
+/**
+ * Options of {@link NodeWebSocketClient.playAudio}.
+ *
+ * @example
+ * ```ts
+ * await client.playAudio(pcm, 16000, { realtime: false } satisfies PlayWebSocketAudioOptions);
+ * ```
+ */
+export interface PlayWebSocketAudioOptions {
+  /** Send 20 ms frames on wall-clock pace (`true`, default) or all at once (`false`). */
+  realtime?: boolean;
+  /** Stops playback early (the promise then resolves; nothing is flushed). Default: none. */
+  signal?: AbortSignal;
+}
+
+/**
+ * The WebSocket client for Node: `FastRTCWebSocketClient` on the `ws` package (upgrade headers,
+ * HTTP status of refused upgrades), plus {@link playAudio} to stream a whole buffer like a
+ * microphone and a record of the received audio.
+ *
+ * @example
+ * ```ts
+ * const client = new NodeWebSocketClient({ url: "http://localhost:8000", inputSampleRate: 24000 });
+ * client.on("log", (m) => m.data === "response_starting" && markReplyStart());
+ * await client.connect();
+ * await client.playAudio(question, 16000);          // paced, resampled to 24 kHz
+ * await client.playAudio(new Int16Array(16000), 16000); // 1 s of silence: end of turn
+ * await waitUntil(() => client.received.length > 50);
+ * const reply = client.receivedAudio();              // int16 at outputSampleRate
+ * await client.stop();
+ * ```
+ */
+export class NodeWebSocketClient extends FastRTCWebSocketClient<WebSocketClientEvents> {
+  readonly #received: WebSocketAudio[] = [];
+  readonly #clears: number[] = [];
+
+  constructor(options: NodeWebSocketClientOptions = {}) {
+    const { headers, collectAudio, createWebSocket, ...rest } = options;
+    super({
+      ...rest,
+      createWebSocket: createWebSocket ?? ((url) => createNodeWebSocket(url, { headers })),
+    });
+    if (collectAudio ?? true) this.on("audio", (a) => this.#received.push(a));
+    this.on("clear", (c) => this.#clears.push(c.receivedAt));
+  }
+
+  /** Every received audio block, in order (empty with `collectAudio: false`). */
+  get received(): readonly WebSocketAudio[] {
+    return this.#received;
+  }
+
+  /** `performance.now()` of every `clear` message received. */
+  get clears(): readonly number[] {
+    return this.#clears;
+  }
+
+  /** All received audio, concatenated (int16 at `outputSampleRate`). */
+  receivedAudio(): Int16Array {
+    const out = new Int16Array(this.#received.reduce((n, a) => n + a.samples.length, 0));
+    let at = 0;
+    for (const a of this.#received) {
+      out.set(a.samples, at);
+      at += a.samples.length;
+    }
+    return out;
+  }
+
+  /** Forgets the received audio and clears recorded so far. */
+  resetReceived(): void {
+    this.#received.length = 0;
+    this.#clears.length = 0;
+  }
+
+  /**
+   * Sends a whole buffer as 20 ms `media` messages, then flushes the remainder. With `realtime`
+   * (default) frame _k_ is sent at `start + k·20 ms` (drift-corrected) and the promise resolves
+   * when the audio's duration has elapsed, like a microphone; otherwise everything is sent at
+   * once. Ends early, without error, when the client stops or `signal` aborts.
+   *
+   * @param samples mono int16 PCM, or float32 in [-1, 1].
+   * @param sampleRate their rate (resampled to `inputSampleRate` if different). Default:
+   *   `inputSampleRate`.
+   * @throws FastRTCClientError if not connected; RangeError for an invalid rate.
+   */
+  async playAudio(
+    samples: Int16Array | Float32Array,
+    sampleRate = this.inputSampleRate,
+    options: PlayWebSocketAudioOptions = {},
+  ): Promise<void> {
+    if (!(options.realtime ?? true)) {
+      this.sendAudio(samples, sampleRate);
+      this.flushAudio();
+      return;
+    }
+    const frames = Math.ceil((samples.length * 50) / sampleRate);
+    const start = performance.now();
+    for (let k = 0; k < frames; k++) {
+      if (options.signal?.aborted || (k > 0 && this.state !== "connected")) return;
+      const from = Math.round((k * sampleRate) / 50);
+      const to = Math.min(samples.length, Math.round(((k + 1) * sampleRate) / 50));
+      this.sendAudio(samples.subarray(from, to), sampleRate);
+      const wait = start + (k + 1) * 20 - performance.now();
+      if (wait > 0) await sleep(wait);
+    }
+    if (options.signal?.aborted || this.state !== "connected") return;
+    this.flushAudio();
+  }
 }
