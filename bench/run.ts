@@ -16,6 +16,8 @@ const BENCHES: Array<[string, string]> = [
   ["B3", "./b3-reply-overhead.js"],
   ["B4", "./b4-capacity.js"],
   ["B6", "./b6-connect.js"],
+  ["B7", "./b7-stt.js"],
+  ["B8", "./b8-tts.js"],
 ];
 
 const wanted = process.argv.slice(2).map((a) => a.toLowerCase());

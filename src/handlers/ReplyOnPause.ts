@@ -1,8 +1,10 @@
 import { audioToInt16 } from "../audio/convert.js";
 import type { AudioChunk } from "../audio/types.js";
 import { getLogger } from "../logger.js";
-import type { PauseDetectionModel } from "../vad/types.js";
+import type { PauseDetectionModel, VadResult } from "../vad/types.js";
+import { getCurrentContext } from "./context.js";
 import { type EmitType, splitEmitValue } from "./emit.js";
+import { WebRTCError } from "./errors.js";
 import { WebRTCData } from "./outputs.js";
 import {
   type AlgoOptions,
@@ -51,6 +53,8 @@ export class ReplyOnPauseState {
   respondedAudio = false;
   /** Recent audio from before speech onset (for the pre-roll). */
   preRoll: Int16Array | null = null;
+  /** Clock time (ms) of the last voiced audio heard in this turn, or null. */
+  lastVoicedAt: number | null = null;
 
   /** Appends `samples` to the utterance. */
   appendToStream(samples: Int16Array): void {
@@ -240,18 +244,45 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
     const pause = await this.determinePause(state);
     state.pauseDetected = pause;
     if (!pause) return;
+    await this.#startTurn();
+  }
+
+  /** A turn ended: interrupt the running reply (when allowed) and let `emit()` start the next. */
+  async #startTurn(): Promise<void> {
     let interrupted: AnyIterator | null = null;
-    if (this.canInterrupt && state.responding && this.#generator) {
+    if (this.canInterrupt && this.state.responding && this.#generator) {
       interrupted = this.#generator;
       this.#generator = null;
       this.#interrupted.resolve(null);
       this.#interrupted = deferred();
+      this.markTurn("interrupted");
     }
-    // Drop queued audio before the next reply can start producing.
+    // Drop queued audio before the next reply can start producing (the session reports an
+    // interruption when this drops audio of a finished reply that is still playing).
     if (this.canInterrupt) this.clearQueue();
+    if (this.state.lastVoicedAt !== null) this.markTurn("speech_ended", this.state.lastVoicedAt);
+    this.markTurn("turn_detected");
     this.#event = true;
     this.wake();
     if (interrupted) await this.#closeIterator(interrupted);
+  }
+
+  /**
+   * A typed turn: `fn` is called with a `WebRTCData` `{ webrtcId, textbox: text, audio }` as its
+   * first argument (the audio collected so far, usually none), followed by the inputs last set.
+   * Interrupts a running reply like a spoken turn does.
+   */
+  override async receiveText(text: string): Promise<void> {
+    if (typeof text !== "string") throw new TypeError("A text turn needs a string");
+    if (this.state.responding && !this.canInterrupt) {
+      throw new WebRTCError("A reply is playing and this handler cannot be interrupted");
+    }
+    const data = new WebRTCData({ webrtcId: getCurrentContext().webrtcId, textbox: text });
+    const rest =
+      this.latestArgs[0] instanceof WebRTCData || this.argsSet ? this.latestArgs.slice(1) : [];
+    this.setArgs([data, ...rest]);
+    if (this.state.stream === null) this.state.stream = [];
+    await this.#startTurn();
   }
 
   /**
@@ -270,13 +301,17 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
     const rate = state.samplingRate;
     if (state.bufferLength / rate < this.algoOptions.audioChunkDuration) return false;
     const chunk = state.takeBuffer();
-    const speech = await this.measureSpeech([rate, chunk]);
+    const result = await this.analyzeSpeech([rate, chunk]);
+    const speech = result[0];
+    const voiced = this.voicedSpan(result, chunk.length / rate);
     if (speech > this.algoOptions.startedTalkingThreshold && !state.startedTalking) {
       state.startedTalking = true;
       if (state.preRoll) state.appendToStream(state.preRoll);
       state.preRoll = null;
+      this.markTurn("speech_started", voiced?.startAt);
       await this.sendLog("started_talking");
     }
+    if (state.startedTalking && voiced) state.lastVoicedAt = voiced.endAt;
     if (!state.startedTalking) {
       const keep = Math.round(this.algoOptions.preRollS * rate);
       if (keep > 0) state.preRoll = chunk.length > keep ? chunk.slice(chunk.length - keep) : chunk;
@@ -289,16 +324,42 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
 
   /** Seconds of speech in `audio` by the model; a failing model counts as speech (Infinity). */
   protected async measureSpeech(audio: AudioChunk): Promise<number> {
+    return (await this.analyzeSpeech(audio))[0];
+  }
+
+  /**
+   * The model's verdict on `audio`: seconds of speech and the speech chunks (sample indices at
+   * 16 kHz). A failing model counts as all speech (`[Infinity, []]`).
+   */
+  protected async analyzeSpeech(audio: AudioChunk): Promise<VadResult> {
     try {
       const model = await this.getModel();
-      const [speech] = await model.vad(audio, this.modelOptions);
-      return typeof speech === "number" && !Number.isNaN(speech)
-        ? speech
-        : Number.POSITIVE_INFINITY;
+      const [speech, chunks] = await model.vad(audio, this.modelOptions);
+      if (typeof speech !== "number" || Number.isNaN(speech)) {
+        return [Number.POSITIVE_INFINITY, []];
+      }
+      return [speech, Array.isArray(chunks) ? chunks : []];
     } catch (err) {
       log.warn("VAD failed; treating the chunk as speech", { err });
-      return Number.POSITIVE_INFINITY;
+      return [Number.POSITIVE_INFINITY, []];
     }
+  }
+
+  /**
+   * Clock times of the first and last voiced audio of a chunk that just finished arriving (now),
+   * from the model's speech chunks (the whole chunk when it gives none); `null` without speech.
+   */
+  protected voicedSpan(
+    [speech, chunks]: VadResult,
+    chunkSeconds: number,
+  ): { startAt: number; endAt: number } | null {
+    if (!(speech > 0)) return null;
+    const chunkStart = this.clock.now() - chunkSeconds * 1000;
+    const first = chunks[0];
+    const last = chunks[chunks.length - 1];
+    if (!first || !last) return { startAt: chunkStart, endAt: chunkStart + chunkSeconds * 1000 };
+    const toMs = (samples16k: number) => Math.min(chunkSeconds * 1000, samples16k / 16);
+    return { startAt: chunkStart + toMs(first.start), endAt: chunkStart + toMs(last.end) };
   }
 
   /** Sends `{"type":"log","data": event}`. */
@@ -319,7 +380,10 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
       next.catch(() => {});
       result = await Promise.race([next, this.#interrupted.promise]);
     } catch (err) {
-      if (this.#generator === gen) this.reset();
+      if (this.#generator === gen) {
+        this.reset();
+        this.markTurn("turn_ended");
+      }
       throw err;
     }
     if (result === null || this.#generator !== gen) {
@@ -329,8 +393,10 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
     if (result.done) {
       if (!this.state.respondedAudio) await this.sendLog("response_starting");
       this.reset();
+      this.markTurn("turn_ended");
       return null;
     }
+    if (result.value !== null && result.value !== undefined) this.markTurn("first_output");
     let hasAudio = false;
     try {
       hasAudio = splitEmitValue(result.value).audio !== null;
@@ -361,6 +427,7 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
     else args[0] = chunk;
     this.latestArgs = args;
     this.state = this.createState();
+    this.markTurn("handler_started");
     try {
       this.#generator = toIterator(
         this.fn(...(args as [AudioChunk, ...unknown[]])),
@@ -368,6 +435,7 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
       );
     } catch (err) {
       this.reset();
+      this.markTurn("turn_ended");
       throw err;
     }
   }
@@ -396,6 +464,7 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
    * ```
    */
   triggerResponse(): void {
+    this.markTurn("turn_detected");
     this.#event = true;
     if (this.state.stream === null) this.state.stream = [];
     this.wake();

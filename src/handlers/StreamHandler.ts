@@ -1,9 +1,11 @@
 import { assertSampleRate } from "../audio/convert.js";
 import type { AudioChunk, AudioLayout } from "../audio/types.js";
 import { getLogger } from "../logger.js";
+import type { HandlerTurnEventType } from "../session/turnTypes.js";
 import { type Clock, realClock } from "../utils/clock.js";
 import type { MessageChannel } from "./context.js";
 import type { EmitType } from "./emit.js";
+import { WebRTCError } from "./errors.js";
 import { WebRTCData } from "./outputs.js";
 import type { StreamHandlerOptions } from "./streamHandlerTypes.js";
 
@@ -22,6 +24,8 @@ export interface HandlerBinding {
   wake: () => void;
   /** Output frames queued and not yet played. */
   queuedFrames: () => number;
+  /** Records a lifecycle step of the current turn (clock time `at`, default now). */
+  turnEvent?: (type: HandlerTurnEventType, at?: number) => void;
 }
 
 /** A one-shot flag that can be awaited (Python's `asyncio.Event`). */
@@ -148,6 +152,15 @@ export abstract class StreamHandlerBase {
     return this.#binding?.queuedFrames() ?? 0;
   }
 
+  /**
+   * Reports a step of the current turn (`speech_started`, `turn_detected`, ...) for the per-turn
+   * metrics (`stream.on("turn")`). `ReplyOnPause` reports its own; custom handlers may too.
+   * `at` is a clock time in ms (default now). No-op when unbound.
+   */
+  protected markTurn(type: HandlerTurnEventType, at?: number): void {
+    this.#binding?.turnEvent?.(type, at);
+  }
+
   /** Asks the session to call `emit()` now rather than at its next idle poll. */
   protected wake(): void {
     this.#binding?.wake();
@@ -166,6 +179,14 @@ export abstract class StreamHandlerBase {
     } catch (err) {
       log.warn("sendMessage failed", { err });
     }
+  }
+
+  /**
+   * A typed message from the client (the page's text field, `client.sendText()`). The default
+   * refuses it with a `WebRTCError` the client sees; `ReplyOnPause` turns it into a turn.
+   */
+  receiveText(_text: string): void | Promise<void> {
+    throw new WebRTCError(`${this.constructor.name} does not take text messages`);
   }
 
   /** Sends `{"type":"send_input","data":[]}` to ask the client for its inputs. */

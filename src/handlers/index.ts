@@ -7,6 +7,12 @@ export type { AudioGenerator, GeneratorHandlerOptions } from "./GeneratorHandler
 export { GeneratorHandler } from "./GeneratorHandler.js";
 export { AdditionalOutputs, CloseStream, WebRTCData } from "./outputs.js";
 export { ReplyOnPause, ReplyOnPauseState } from "./ReplyOnPause.js";
+export {
+  ReplyOnStopWords,
+  type ReplyOnStopWordsOptions,
+  ReplyOnStopWordsState,
+  stopWordPattern,
+} from "./ReplyOnStopWords.js";
 export type {
   AlgoOptions,
   ReplyFnType,

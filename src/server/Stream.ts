@@ -7,7 +7,9 @@ import { getLogger } from "../logger.js";
 import { checkTrickledCandidate } from "../transports/webrtc/candidate.js";
 import { InvalidSdpError } from "../transports/webrtc/WebRtcConnection.js";
 import type { RtcConfiguration } from "../transports/webrtc/webrtcTypes.js";
+import type { InputComponent, OutputComponent } from "../ui/componentTypes.js";
 import { type Clock, realClock } from "../utils/clock.js";
+import { initialOutputValues, resolveInputs, resolveOutputs } from "./components.js";
 import type { ConnectionEntry } from "./connectionEntry.js";
 import { launchStream } from "./http/launch.js";
 import { type MountTarget, mountStream } from "./http/mount.js";
@@ -115,6 +117,12 @@ export class Stream {
   readonly maxBodyBytes: number;
   /** Largest accepted WebSocket message, in bytes. */
   readonly maxMessageBytes: number;
+  /** The extra inputs, validated, with every name and value filled in. */
+  readonly additionalInputs: readonly InputComponent[];
+  /** The extra outputs, validated, with every name filled in. */
+  readonly additionalOutputs: readonly OutputComponent[];
+  /** True when `/input_hook` and `/outputs` are served. */
+  readonly ioRoutes: boolean;
   /**
    * The telephone routes' settings (defaults applied), or `null` when they are off.
    *
@@ -129,7 +137,12 @@ export class Stream {
   readonly #sockets = new Set<WebSocketEntry>();
   readonly #listeners = new Map<keyof StreamEvents, Set<(event: never) => void>>();
   readonly #pending = new Set<Promise<unknown>>();
-  readonly #outputs = new OutputsBus();
+  readonly #outputs = new OutputsBus({
+    beforePush: (id, outputs) => this.#mergeOutputs(id, outputs),
+    onEnd: (id) => this.#outputValues.delete(id),
+  });
+  /** Current values of the declared outputs, per connection. */
+  readonly #outputValues = new Map<string, unknown[]>();
   readonly #closers = new Set<() => Promise<void>>();
   /** Ids of connections that ended recently (bounded), for `connection_closed` answers. */
   readonly #recentlyClosed = new Set<string>();
@@ -176,6 +189,16 @@ export class Stream {
       throw new TypeError("auth must be a function (request) => boolean | {status, detail}");
     }
     this.telephone = resolveTelephone(options.telephone);
+    this.additionalInputs = Object.freeze(resolveInputs(options.additionalInputs));
+    this.additionalOutputs = Object.freeze(resolveOutputs(options.additionalOutputs));
+    const merge = options.additionalOutputsHandler;
+    if (merge !== undefined && merge !== null && typeof merge !== "function") {
+      throw new TypeError(
+        "additionalOutputsHandler must be a function (current, ...args) => values",
+      );
+    }
+    this.ioRoutes =
+      options.ioRoutes ?? (this.additionalInputs.length > 0 || this.additionalOutputs.length > 0);
     this.#clock = options.clock ?? realClock;
     this.#options = options;
     this.ui = { launch: (o) => this.launch(o) };
@@ -194,6 +217,16 @@ export class Stream {
     throw new TypeError(
       "handler must be a StreamHandlerBase instance or, in receive mode, a generator function",
     );
+  }
+
+  /** True when the handler takes typed turns (it implements `receiveText`). */
+  get textTurns(): boolean {
+    return this.handler.receiveText !== StreamHandlerBase.prototype.receiveText;
+  }
+
+  /** True while a connection with this id holds a slot. */
+  isLive(id: string): boolean {
+    return this.#entries.has(id);
   }
 
   /** Number of live peer connections (each holds a concurrency slot). */
@@ -293,6 +326,7 @@ export class Stream {
       timeLimitMs: this.timeLimit === null ? null : this.timeLimit * 1000,
       outputs: this.#outputs,
       events: (name, event) => this.#emit(name, event),
+      sendTurnMetrics: this.#options.sendTurnMetrics ?? false,
       onCleanup: (e) => this.#forget(e),
     });
     entry.negotiating = true;
@@ -455,6 +489,7 @@ export class Stream {
       sendAheadMs: WEBSOCKET_SEND_AHEAD_MS,
       outputs: this.#outputs,
       events: (name, event) => this.#emit(name, event),
+      sendTurnMetrics: this.#options.sendTurnMetrics ?? false,
       register: (e) => this.#registerSocket(e),
       onCleanup: (e) => this.#forget(e),
     });
@@ -508,6 +543,40 @@ export class Stream {
    */
   outputStream(id: string): AsyncGenerator<AdditionalOutputs, void, undefined> {
     return this.#outputs.stream(id);
+  }
+
+  /**
+   * The current values of the declared `additionalOutputs` of a connection (after
+   * `additionalOutputsHandler`), or `null` for unknown ids or when no outputs are declared.
+   *
+   * @example
+   * ```ts
+   * const [chat] = stream.outputValues(webrtcId) ?? [];
+   * ```
+   */
+  outputValues(id: string): unknown[] | null {
+    if (this.additionalOutputs.length === 0) return null;
+    if (!this.#entries.has(id)) return null;
+    return this.#outputValues.get(id) ?? initialOutputValues(this.additionalOutputs);
+  }
+
+  #mergeOutputs(id: string, outputs: AdditionalOutputs): void {
+    const declared = this.additionalOutputs;
+    if (declared.length === 0) return;
+    const current = this.#outputValues.get(id) ?? initialOutputValues(declared);
+    const merge = this.#options.additionalOutputsHandler;
+    let next: unknown[];
+    try {
+      const out = merge ? merge([...current], ...outputs.args) : outputs.args;
+      next = Array.isArray(out) ? out : [out];
+    } catch (err) {
+      log.warn("additionalOutputsHandler failed; outputs kept as they were", { err, id });
+      return;
+    }
+    this.#outputValues.set(
+      id,
+      declared.map((_, i) => (i < next.length ? next[i] : current[i])),
+    );
   }
 
   /**

@@ -6,7 +6,7 @@ export { createNodeListener } from "./http/node.js";
 export { createUpgradeListener, type UpgradeListener } from "./http/upgrade.js";
 export type { ValidationIssue } from "./offerBody.js";
 export { Stream, UnsupportedTrackError } from "./Stream.js";
-export type { InterruptionEvent, StreamEvents } from "./streamEvents.js";
+export type { InterruptionEvent, StreamEvents, TurnEvent } from "./streamEvents.js";
 export type {
   AuthDecision,
   AuthHook,

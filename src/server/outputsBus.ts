@@ -1,6 +1,18 @@
 import type { AdditionalOutputs } from "../handlers/outputs.js";
 import { AsyncQueue } from "../utils/asyncQueue.js";
 
+/**
+ * Observers of an {@link OutputsBus}.
+ *
+ * @internal
+ */
+export interface OutputsBusHooks {
+  /** Sees every outputs value before it is queued. */
+  beforePush?(id: string, outputs: AdditionalOutputs): void;
+  /** A connection's outputs ended. */
+  onEnd?(id: string): void;
+}
+
 interface Channel {
   queue: AsyncQueue<AdditionalOutputs>;
   ended: AbortController;
@@ -25,9 +37,15 @@ const REMEMBERED_ENDED = 1024;
 export class OutputsBus {
   readonly #channels = new Map<string, Channel>();
   readonly #ended = new Set<string>();
+  readonly #hooks: OutputsBusHooks;
 
-  /** Queues outputs for `id`. */
+  constructor(hooks: OutputsBusHooks = {}) {
+    this.#hooks = hooks;
+  }
+
+  /** Queues outputs for `id` (after the `beforePush` hook saw them). */
   push(id: string, outputs: AdditionalOutputs): void {
+    this.#hooks.beforePush?.(id, outputs);
     this.#channel(id).queue.put(outputs);
   }
 
@@ -38,6 +56,7 @@ export class OutputsBus {
 
   /** The connection ended: end its iterators and drop its queue. */
   end(id: string): void {
+    this.#hooks.onEnd?.(id);
     const channel = this.#channels.get(id);
     this.#channels.delete(id);
     channel?.ended.abort();

@@ -1,3 +1,4 @@
+import type { SessionTurnEvent } from "../session/turnTypes.js";
 import type { TransportKind } from "./connectionEntry.js";
 
 /**
@@ -27,6 +28,22 @@ export interface InterruptionEvent {
 }
 
 /**
+ * One lifecycle step of a turn on a connection (see `TurnEventType`), with the latencies known
+ * so far.
+ *
+ * @example
+ * ```ts
+ * stream.on("turn", (e: TurnEvent) => {
+ *   if (e.type === "turn_ended") histogram.observe(e.latencies.speechEndToFirstAudioMs ?? NaN);
+ * });
+ * ```
+ */
+export interface TurnEvent extends SessionTurnEvent {
+  id: string;
+  transport: TransportKind;
+}
+
+/**
  * The events of a `Stream`, by name.
  *
  * @example
@@ -42,6 +59,8 @@ export interface StreamEvents {
   disconnect: { id: string; transport: TransportKind };
   /** A reply was interrupted. */
   interrupted: InterruptionEvent;
+  /** A step of a conversational turn, with timestamps and derived latencies. */
+  turn: TurnEvent;
   /** A caller pressed a key (Twilio `dtmf`). */
   dtmf: { id: string; digit: string };
 }

@@ -3,6 +3,7 @@ import type { AudioGenerator } from "../handlers/GeneratorHandler.js";
 import type { StreamHandlerBase } from "../handlers/StreamHandler.js";
 import type { SessionMode } from "../session/sessionTypes.js";
 import type { RtcConfiguration } from "../transports/webrtc/webrtcTypes.js";
+import type { InputComponent, OutputComponent } from "../ui/componentTypes.js";
 import type { UIArgs } from "../ui/pageTypes.js";
 import type { Clock } from "../utils/clock.js";
 
@@ -54,8 +55,11 @@ export type RtcConfigurationSource =
  * ```
  */
 export interface AuthRequest {
-  /** `"webrtc"` for `POST /webrtc/offer`, `"websocket"` for the `/websocket/offer` upgrade. */
-  transport: "webrtc" | "websocket";
+  /**
+   * `"webrtc"` for `POST /webrtc/offer`, `"websocket"` for the `/websocket/offer` upgrade,
+   * `"http"` for `/input_hook` and `/outputs`.
+   */
+  transport: "webrtc" | "websocket" | "http";
   /** The request URL (absolute, built from the Host header), with its query string. */
   url: URL;
   /** Request headers, lower-case names. */
@@ -166,8 +170,36 @@ export interface StreamOptions {
    * Default `1048576` (a 48 kHz µ-law message of 10 s is 640 kB).
    */
   maxMessageBytes?: number;
-  /** Checks `/webrtc/offer` and `/websocket/offer` requests first. Default: none (open). */
+  /** Checks `/webrtc/offer`, `/websocket/offer`, `/input_hook` and `/outputs` requests first. Default: none (open). */
   auth?: AuthHook | null;
+  /**
+   * Extra inputs beside the voice (textbox, number, slider, dropdown, checkbox), rendered by
+   * the built-in page and sent to the handler with `setInput` when it asks (`send_input`).
+   * Default `[]`.
+   */
+  additionalInputs?: InputComponent[];
+  /**
+   * Extra outputs (chatbot, textbox, json) fed by the handler's `AdditionalOutputs`, rendered by
+   * the built-in page from `GET {path}/outputs`. Default `[]`.
+   */
+  additionalOutputs?: OutputComponent[];
+  /**
+   * Merges each `AdditionalOutputs` into the outputs' current values:
+   * `(current, ...args) => newValues` (one value per output). Default: the args replace the
+   * values (FastRTC's default).
+   */
+  additionalOutputsHandler?: ((current: unknown[], ...args: unknown[]) => unknown[]) | null;
+  /**
+   * Serve `POST {path}/input_hook` and `GET {path}/outputs` (server-sent events), the routes
+   * FastRTC's demos write by hand. Default: true when `additionalInputs` or `additionalOutputs`
+   * are declared, else false.
+   */
+  ioRoutes?: boolean;
+  /**
+   * Also send each turn step to the client, as `{"type":"log","data":"turn_event","meta":{...}}`
+   * (FastRTC clients ignore log values they do not know). Default `false`.
+   */
+  sendTurnMetrics?: boolean;
   /**
    * The telephone routes' settings, or `false` to not serve them. Default `{}` (served; the
    * signature is checked when env `TWILIO_AUTH_TOKEN` is set).

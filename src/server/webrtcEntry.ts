@@ -12,6 +12,20 @@ import type { StreamEventSink } from "./streamEvents.js";
 
 const log = getLogger("server");
 
+/**
+ * The text of a typed turn sent on the data channel (`{"type":"text","data":"..."}`, a
+ * fastrtc-ts extension), or null for any other message (answered with FastRTC's echo log).
+ */
+function textTurn(message: string): string | null {
+  if (!message.startsWith("{")) return null;
+  try {
+    const value = JSON.parse(message) as { type?: unknown; data?: unknown };
+    return value.type === "text" && typeof value.data === "string" ? value.data : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Everything a {@link WebRtcEntry} needs from its stream.
  *
  * @internal
@@ -27,6 +41,8 @@ export interface WebRtcEntryOptions {
   timeLimitMs: number | null;
   outputs: OutputsBus;
   events: StreamEventSink;
+  /** Send turn steps to the client as `log` messages too. */
+  sendTurnMetrics: boolean;
   /** Called once when the entry is cleaned up (frees its slot). */
   onCleanup: (entry: WebRtcEntry) => void;
 }
@@ -64,6 +80,11 @@ export class WebRtcEntry implements ConnectionEntry {
         onAudio: (pcm) => this.#session?.pushAudio([48000, pcm, "stereo"]),
         onDataChannel: () => this.#maybeStart(),
         onDataChannelMessage: (text) => {
+          const turn = textTurn(text);
+          if (turn !== null && this.#session) {
+            this.#session.pushText(turn);
+            return;
+          }
           this.connection.sendMessage(
             JSON.stringify({ type: "log", data: `Server received: ${text}` }),
           );
@@ -159,6 +180,10 @@ export class WebRtcEntry implements ConnectionEntry {
         this.connection.sendAudio(frame.samples, frame.sampleRate, frame.discontinuity);
       },
       onOutputs: (outputs) => this.#opts.outputs.push(this.id, outputs),
+      onTurnEvent: (e) => {
+        this.#opts.events("turn", { ...e, id: this.id, transport: "webrtc" });
+        if (this.#opts.sendTurnMetrics) this.send({ type: "log", data: "turn_event", meta: e });
+      },
       onClear: ({ releasedFrames, droppedFrames }) =>
         this.#opts.events("interrupted", {
           id: this.id,

@@ -56,6 +56,8 @@ export interface WebSocketEntryOptions {
   /** Called once when a registered entry is cleaned up (frees its slot). */
   onCleanup(entry: WebSocketEntry): void;
   events: StreamEventSink;
+  /** Send turn steps to the client as `log` messages too. */
+  sendTurnMetrics: boolean;
 }
 
 /**
@@ -190,6 +192,10 @@ export class WebSocketEntry implements ConnectionEntry {
       case "mark":
         this.#marks?.echoed(message.name);
         return;
+      case "text":
+        if (this.#session) this.#session.pushText(message.text);
+        else this.#protocolError('"text" before "start"');
+        return;
       case "dtmf":
         if (this.#id !== null) this.#opts.events("dtmf", { id: this.#id, digit: message.digit });
         return;
@@ -241,6 +247,10 @@ export class WebSocketEntry implements ConnectionEntry {
       channel: phone ? null : { send: (text) => void this.#sendText(text) },
       onAudio: (frame) => this.#sendAudio(frame),
       onClear: (info) => this.#interrupted(info),
+      onTurnEvent: (e) => {
+        this.#opts.events("turn", { ...e, id, transport: this.transport });
+        if (this.#opts.sendTurnMetrics) this.send({ type: "log", data: "turn_event", meta: e });
+      },
       onOutputs: (outputs) => this.#opts.outputs.push(id, outputs),
       onEnd: (reason) => {
         if (reason.kind === "close-stream") void this.cleanup(CLOSE_CODES.normal, "end of stream");

@@ -12,6 +12,7 @@ import { Fifo } from "../utils/fifo.js";
 import { InputConverter } from "./inputConverter.js";
 import { OutputFramer } from "./outputFramer.js";
 import type { OutputFrame, SessionEndReason, SessionMode, SessionOptions } from "./sessionTypes.js";
+import { TurnTracker } from "./turnTracker.js";
 
 const log = getLogger("session");
 
@@ -110,6 +111,7 @@ export class Session {
   readonly #reanchorMs: number;
   readonly #aheadMs: number;
   #releasedInRun = 0;
+  readonly #turns: TurnTracker;
 
   #state: "new" | "running" | "closing" | "closed" = "new";
   readonly #inputQueue = new Fifo<Int16Array>();
@@ -154,6 +156,13 @@ export class Session {
       throw new RangeError(`sendAheadMs must be a number >= 0, got ${ahead}`);
     }
     this.#aheadMs = ahead;
+    this.#turns = new TurnTracker((event) => {
+      try {
+        this.#opts.onTurnEvent?.(event);
+      } catch (err) {
+        log.warn("onTurnEvent callback failed", { err, id: this.id });
+      }
+    });
     this.id = options.id;
     this.handler = handler;
     this.#opts = options;
@@ -201,6 +210,12 @@ export class Session {
       clearQueue: () => this.clearQueue(),
       wake: () => this.#emitWake.notify(),
       queuedFrames: () => this.queuedFrames,
+      turnEvent: (type, at) => {
+        this.#turns.handler(type, at ?? this.#clock.now());
+        if (type === "turn_ended" && this.#outQueue.length === 0 && !this.#framer.hasPending) {
+          this.#turns.outputIdle(this.#clock.now());
+        }
+      },
     });
     this.#loops.push(this.#call("startUp", () => this.handler.startUp()).then(() => {}));
     this.#loops.push(this.#emitLoop(), this.#playLoop());
@@ -223,11 +238,24 @@ export class Session {
     if (this.#state === "running") this.#drainInput();
   }
 
+  /**
+   * A typed message from the client: handed to the handler's `receiveText()` in the
+   * connection's context; an error it throws reaches the client as `{"type":"error"}`.
+   */
+  pushText(text: string): void {
+    if (typeof text !== "string") throw new TypeError("pushText needs a string");
+    if (!this.#running) return;
+    void this.#call("receiveText", () => this.handler.receiveText(text)).then(() =>
+      this.#emitWake.notify(),
+    );
+  }
+
   /** Drops all audio queued for output and restarts pacing (interruption). */
   clearQueue(): void {
     const released = this.#releasedInRun;
     this.#releasedInRun = 0;
     const dropped = this.#outQueue.retain((q) => q.kind === "close");
+    if (dropped > 0) this.#turns.handler("interrupted", this.#clock.now());
     this.#framer.clear();
     this.#needAnchor = true;
     this.#clearEpoch++;
@@ -492,6 +520,10 @@ export class Session {
         this.#opts.onAudio?.(frame);
       } catch (err) {
         log.warn("onAudio callback failed", { err, id: this.id });
+      }
+      this.#turns.audioSent(this.#lastRelease);
+      if (this.#outQueue.length === 0 && !this.#framer.hasPending) {
+        this.#turns.outputIdle(this.#lastRelease);
       }
     }
   }

@@ -1,7 +1,15 @@
 export { Session } from "./Session.js";
 export type {
+  ClearInfo,
   OutputFrame,
   SessionEndReason,
   SessionMode,
   SessionOptions,
 } from "./sessionTypes.js";
+export { TurnTracker } from "./turnTracker.js";
+export type {
+  HandlerTurnEventType,
+  SessionTurnEvent,
+  TurnEventType,
+  TurnLatencies,
+} from "./turnTypes.js";

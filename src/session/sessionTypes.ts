@@ -1,6 +1,7 @@
 import type { MessageChannel } from "../handlers/context.js";
 import type { AdditionalOutputs } from "../handlers/outputs.js";
 import type { Clock } from "../utils/clock.js";
+import type { SessionTurnEvent } from "./turnTypes.js";
 
 /**
  * One 20 ms frame of outbound audio, released by the session at its play time.
@@ -101,6 +102,8 @@ export interface SessionOptions {
    * everything not yet released. Default `0` (release at play time, as WebRTC wants).
    */
   sendAheadMs?: number;
+  /** Called with each lifecycle step of each turn (see {@link SessionTurnEvent}). */
+  onTurnEvent?: (event: SessionTurnEvent) => void;
   /** Called once when the session ends, with the reason. */
   onEnd?: (reason: SessionEndReason) => void;
   /** The WebSocket of a WebSocket/telephone connection, exposed through the context. */

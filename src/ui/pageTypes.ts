@@ -1,3 +1,5 @@
+import type { InputComponent, OutputComponent } from "./componentTypes.js";
+
 /**
  * The configuration the server embeds in the built-in page. Node-side and DOM-free: the browser
  * code imports only its type.
@@ -70,6 +72,14 @@ export interface PageConfig extends UIArgs {
    * suppression and automatic gain on, mono, 24 kHz / 16-bit preferred.
    */
   trackConstraints?: object | null;
+  /** Extra inputs, with every `name` and `value` filled in by the server. Default `[]`. */
+  additionalInputs?: InputComponent[];
+  /** Extra outputs, with every `name` filled in by the server. Default `[]`. */
+  additionalOutputs?: OutputComponent[];
+  /** True when `POST {path}/input_hook` and `GET {path}/outputs` are served. Default `false`. */
+  ioRoutes?: boolean;
+  /** True when the handler takes typed turns (the page shows a text field). Default `false`. */
+  textTurns?: boolean;
 }
 
 /**

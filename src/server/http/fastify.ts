@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import type { Stream } from "../Stream.js";
 import type { MountOptions } from "../streamTypes.js";
 import { isTlsRequest, type NodeRequestLike, nodeHeaders } from "./request.js";
@@ -6,14 +7,14 @@ import { type RequestBody, streamRoutes } from "./router.js";
 interface FastifyReplyLike {
   code(status: number): FastifyReplyLike;
   headers(values: Record<string, string>): FastifyReplyLike;
-  send(body: string): unknown;
+  send(body: string | Readable): unknown;
 }
 
 interface FastifyRequestLike {
   body?: unknown;
   method: string;
   url: string;
-  raw: NodeRequestLike;
+  raw: NodeRequestLike & { once?(event: "close", listener: () => void): unknown };
 }
 
 interface FastifyScope {
@@ -74,13 +75,19 @@ export function mountOnFastify(stream: Stream, app: FastifyLike, options: MountO
             kind: "text",
             text: typeof req.body === "string" ? req.body : "",
           };
+          const gone = new AbortController();
+          req.raw.once?.("close", () => gone.abort());
           const out = await route.handle({
             method: req.method,
             pathAndQuery: req.url,
             headers: nodeHeaders(req.raw),
             secure: isTlsRequest(req.raw),
             body: async () => body,
+            signal: gone.signal,
           });
+          if (typeof out.body !== "string") {
+            return reply.code(out.status).headers(out.headers).send(Readable.from(out.body));
+          }
           return reply.code(out.status).headers(out.headers).send(out.body);
         },
         errorHandler: (err, _req, reply) => {

@@ -41,13 +41,36 @@ export function mountOnHono(stream: Stream, app: HonoLike, options: MountOptions
         headers: webHeaders(raw.headers),
         secure: url.protocol === "https:",
         body: () => readWebBody(raw, stream.maxBodyBytes),
+        signal: raw.signal,
       });
+      if (typeof out.body !== "string") {
+        return new Response(toReadableStream(out.body), {
+          status: out.status,
+          headers: out.headers,
+        });
+      }
       return new Response(raw.method === "HEAD" ? null : out.body, {
         status: out.status,
         headers: out.headers,
       });
     });
   }
+}
+
+/** A Fetch API body from a stream of text chunks; cancelling it ends the stream. */
+function toReadableStream(chunks: AsyncIterable<string>): ReadableStream<Uint8Array> {
+  const it = chunks[Symbol.asyncIterator]();
+  const encoder = new TextEncoder();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await it.next();
+      if (done) controller.close();
+      else controller.enqueue(encoder.encode(value));
+    },
+    async cancel() {
+      await it.return?.();
+    },
+  });
 }
 
 /**

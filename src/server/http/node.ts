@@ -31,6 +31,8 @@ export function createNodeListener(
         .end(JSON.stringify({ detail: "Not Found" }));
       return;
     }
+    const gone = new AbortController();
+    res.once("close", () => gone.abort());
     route
       .handle({
         method: req.method ?? "GET",
@@ -38,9 +40,20 @@ export function createNodeListener(
         headers: nodeHeaders(req),
         secure: isTlsRequest(req),
         body: () => readNodeBody(req, stream.maxBodyBytes),
+        signal: gone.signal,
       })
-      .then((out) => {
+      .then(async (out) => {
         if (res.headersSent) return;
+        if (typeof out.body !== "string") {
+          res.writeHead(out.status, out.headers);
+          res.flushHeaders();
+          for await (const chunk of out.body) {
+            if (res.destroyed) break;
+            res.write(chunk);
+          }
+          res.end();
+          return;
+        }
         res.writeHead(out.status, {
           ...out.headers,
           "content-length": Buffer.byteLength(out.body),

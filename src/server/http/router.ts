@@ -3,6 +3,7 @@ import { loadUiBundle, renderPage } from "../../ui/index.js";
 import type { Stream } from "../Stream.js";
 import type { MountOptions } from "../streamTypes.js";
 import { incomingCallTwiml, parseFormParams, twilioRequestAllowed } from "../telephone.js";
+import { inputHookRoute, outputsRoute } from "./ioRoutes.js";
 import type { HeaderMap } from "./request.js";
 
 const log = getLogger("http");
@@ -23,7 +24,8 @@ export type RequestBody =
 export interface HttpResponse {
   status: number;
   headers: Record<string, string>;
-  body: string;
+  /** The whole body, or a stream of chunks (server-sent events); a stream ends when the client leaves. */
+  body: string | AsyncIterable<string>;
 }
 
 /** A request as every adapter hands it to a route.
@@ -39,6 +41,8 @@ export interface RouteRequest {
   secure: boolean;
   /** Reads the body (once), up to the stream's `maxBodyBytes`. */
   body(): Promise<RequestBody>;
+  /** Aborted when the client goes away (ends streamed responses). */
+  signal: AbortSignal;
 }
 
 /** One route of a stream.
@@ -53,7 +57,11 @@ export interface StreamRoute {
   handle(request: RouteRequest): Promise<HttpResponse>;
 }
 
-function json(status: number, value: unknown): HttpResponse {
+/** A JSON response.
+ *
+ * @internal
+ */
+export function json(status: number, value: unknown): HttpResponse {
   return { status, headers: { "content-type": "application/json" }, body: JSON.stringify(value) };
 }
 
@@ -92,6 +100,16 @@ export function streamRoutes(stream: Stream, options: MountOptions = {}): Stream
       },
     },
   ];
+  if (stream.ioRoutes) {
+    routes.push(
+      {
+        method: "POST",
+        path: `${prefix}/input_hook`,
+        handle: (req) => inputHookRoute(stream, req),
+      },
+      { method: "GET", path: `${prefix}/outputs`, handle: (req) => outputsRoute(stream, req) },
+    );
+  }
   const telephone = stream.telephone;
   if (telephone) {
     const incoming: StreamRoute["handle"] = async (req) => {
@@ -141,6 +159,10 @@ export function streamRoutes(stream: Stream, options: MountOptions = {}): Stream
             path: prefix,
             rtcConfiguration,
             trackConstraints: stream.trackConstraints,
+            additionalInputs: [...stream.additionalInputs],
+            additionalOutputs: [...stream.additionalOutputs],
+            ioRoutes: stream.ioRoutes,
+            textTurns: stream.textTurns,
           },
           bundle,
         );

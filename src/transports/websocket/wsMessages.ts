@@ -13,6 +13,7 @@
  *   `streamSid` (Twilio). `callSid` and `customParameters` come from Twilio's `start` object.
  * - `media`: decoded G.711 µ-law bytes of `media.payload`.
  * - `mark`: Twilio echoing a mark the server sent, once the audio before it was played.
+ * - `text`: a typed turn (`{"event":"text","text":"..."}`, a fastrtc-ts extension).
  * - `other`: any other `event` (Twilio's `connected`, …), ignored by the server.
  *
  * @example
@@ -33,6 +34,7 @@ export type ClientMessage =
   | { event: "ping" }
   | { event: "mark"; name: string }
   | { event: "dtmf"; digit: string }
+  | { event: "text"; text: string }
   | { event: "other"; name: string };
 
 /**
@@ -138,6 +140,12 @@ export function parseClientMessage(text: string): ParsedClientMessage {
         return { ok: false, error: '"mark" message needs a "mark.name" string' };
       }
       return { ok: true, message: { event, name: mark.name } };
+    }
+    case "text": {
+      if (typeof value.text !== "string") {
+        return { ok: false, error: '"text" message needs a "text" string' };
+      }
+      return { ok: true, message: { event, text: value.text } };
     }
     case "dtmf": {
       const dtmf = value.dtmf;
