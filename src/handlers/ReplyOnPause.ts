@@ -170,6 +170,8 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
   protected state: ReplyOnPauseState = this.createState();
   #event = false;
   #generator: AnyIterator | null = null;
+  /** A typed turn waiting for its reply to start. */
+  #pendingText: WebRTCData | null = null;
   /** Resolves (with null) when the running reply is interrupted. */
   #interrupted = deferred();
 
@@ -277,10 +279,7 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
     if (this.state.responding && !this.canInterrupt) {
       throw new WebRTCError("A reply is playing and this handler cannot be interrupted");
     }
-    const data = new WebRTCData({ webrtcId: getCurrentContext().webrtcId, textbox: text });
-    const rest =
-      this.latestArgs[0] instanceof WebRTCData || this.argsSet ? this.latestArgs.slice(1) : [];
-    this.setArgs([data, ...rest]);
+    this.#pendingText = new WebRTCData({ webrtcId: getCurrentContext().webrtcId, textbox: text });
     if (this.state.stream === null) this.state.stream = [];
     await this.#startTurn();
   }
@@ -422,9 +421,13 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
     const audio = concat(state.stream ?? [], state.streamLength);
     const chunk: AudioChunk = [state.samplingRate || this.inputSampleRate, audio];
     const args = [...this.latestArgs];
-    const first = args[0];
-    if (first instanceof WebRTCData) first.audio = chunk;
-    else args[0] = chunk;
+    const text = this.#pendingText;
+    this.#pendingText = null;
+    const first = text ?? args[0];
+    if (first instanceof WebRTCData) {
+      first.audio = chunk;
+      args[0] = first;
+    } else args[0] = chunk;
     this.latestArgs = args;
     this.state = this.createState();
     this.markTurn("handler_started");
@@ -473,6 +476,7 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
   /** Forgets the current turn and reply; inputs will be asked for again. */
   override reset(): void {
     super.reset();
+    this.#pendingText = null;
     this.#generator = null;
     this.#event = false;
     this.state = this.createState();
