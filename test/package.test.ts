@@ -74,7 +74,7 @@ describe("the built package", () => {
     });
   });
 
-  it("`fastrtc-ts demo` serves the voice app page and stops on SIGINT", async () => {
+  it("`fastrtc-ts demo` (speech models from the cache) serves the voice app page and stops on SIGINT", async () => {
     const { spawn } = await import("node:child_process");
     const child = spawn(process.execPath, ["dist/cli/index.js", "demo", "--port", "0"], {
       cwd: root,
@@ -93,7 +93,9 @@ describe("the built package", () => {
     });
     const page = await fetch(`${url}/`);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain("fastrtc-ts echo");
+    const html = await page.text();
+    expect(html).toContain("fastrtc-ts voice assistant");
+    expect(html).toContain('"type":"chatbot"');
     const exit = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
     child.kill("SIGINT");
     expect(await exit).toBe(0);

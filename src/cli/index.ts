@@ -2,7 +2,7 @@
 /**
  * The `fastrtc-ts` command.
  *
- *   fastrtc-ts demo [--port N] [--host H]         the echo voice app with the built-in page
+ *   fastrtc-ts demo [--port N] [--host H] [--echo] the voice assistant with the built-in page
  *   fastrtc-ts replay [speech.wav] [replies.wav]  turn-taking demo on a recording
  *   fastrtc-ts models pull [name...] | list        model weights in the cache
  */
@@ -13,8 +13,10 @@ import { runReplay } from "./replay.js";
 const USAGE = `Usage: fastrtc-ts <command>
 
 Commands:
-  demo [--port 7860] [--host H]     the echo voice app: open the printed URL, talk, pause, hear
-                                    yourself back (WebRTC, Silero VAD, offline)
+  demo [--port 7860] [--host H]     the voice assistant: open the printed URL, talk, pause; it
+       [--llm-url URL --llm-key K   transcribes (Moonshine), answers (built-in, or an
+        --llm-model M] [--echo]     OpenAI-compatible LLM) and speaks (espeak); offline.
+                                    --echo: the echo app without speech models
   replay [speech.wav] [replies.wav] play a recording into an echo ReplyOnPause in real time and
                                     print the conversation (default: the shared two-turn fixture)
   models pull [name...] [--force]   fetch model weights into the cache (default: moonshine/tiny)

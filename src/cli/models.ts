@@ -19,7 +19,7 @@ function mb(bytes: number): string {
 }
 
 /** Progress on stderr: one rewritten line on a terminal, a line per step otherwise. */
-function progressPrinter(): { update: (p: PullProgress) => void; end: () => void } {
+export function progressPrinter(): { update: (p: PullProgress) => void; end: () => void } {
   const tty = process.stderr.isTTY === true;
   let lastLine = "";
   let lastPrint = 0;
