@@ -126,7 +126,8 @@ describe("createVoiceApp (fake speech models, real server and client)", () => {
       10_000,
       "typed turn answered",
     );
-    expect((stream.outputValues("demo-1")?.[0] as ChatMessage[]).slice(2)).toEqual([
+    const chat = (stream.outputValues("demo-1")?.[0] ?? []) as ChatMessage[];
+    expect(chat.slice(2)).toEqual([
       { role: "user", content: "and the date?" },
       { role: "assistant", content: "answer 3" },
     ]);

@@ -37,7 +37,7 @@ export function resolveInputs(list: readonly InputComponent[] | undefined): Inpu
   if (list === undefined) return [];
   if (!Array.isArray(list)) throw new TypeError("additionalInputs must be an array");
   const seen = new Set<string>();
-  return list.map((raw, i) => {
+  return list.map((raw, i): InputComponent => {
     const where = `additionalInputs[${i}]`;
     if (typeof raw !== "object" || raw === null || !INPUT_TYPES.includes(raw.type as never)) {
       throw new TypeError(`${where}.type must be one of ${INPUT_TYPES.join(", ")}`);
@@ -89,6 +89,8 @@ export function resolveInputs(list: readonly InputComponent[] | undefined): Inpu
         }
         return { ...c, value };
       }
+      default:
+        throw new TypeError(`${where}.type must be one of ${INPUT_TYPES.join(", ")}`);
     }
   });
 }

@@ -1,17 +1,10 @@
-/**
- * Moonshine speech-to-text (reference §1.8, §10): FastRTC's `get_stt_model()` / `MoonshineSTT`.
- * Model files come from the model cache (fetched on first use); inference runs in a worker
- * thread, one request at a time, so transcriptions never stall the event loop of other sessions.
- */
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { assertAudioChunk, downmixToMono } from "../audio/convert.js";
 import type { AudioChunk } from "../audio/types.js";
 import { getLogger } from "../logger.js";
 import { ensureModel } from "../models/cache.js";
 import { getModelSpec } from "../models/registry.js";
+import { startModuleWorker } from "../utils/worker.js";
 import { DEFAULT_TOKENS_PER_SECOND, MIN_STT_SAMPLES, MOONSHINE_SAMPLE_RATE } from "./constants.js";
 import type { SttModel, SttModelName, SttModelOptions, SttResult } from "./sttTypes.js";
 import type { SttWorkerData, SttWorkerRequest, SttWorkerResponse } from "./sttWorker.js";
@@ -35,33 +28,6 @@ const MIN_SECONDS = MIN_STT_SAMPLES / MOONSHINE_SAMPLE_RATE;
 interface Pending {
   resolve: (value: SttResult) => void;
   reject: (reason: Error) => void;
-}
-
-/**
- * How to start the worker. From `dist` it is the plain `sttWorker.js` beside this file. From
- * TypeScript sources (vitest, tsx) the entry is `sttWorker.ts`: Node 20 does not apply
- * `--import tsx` to a worker's entry module, so a one-line bootstrap registers tsx's ESM hooks
- * in the worker and then imports the entry (same scheme as the VAD worker).
- */
-function startWorker(workerData: SttWorkerData): Worker {
-  const here = import.meta.url;
-  const execArgv = process.execArgv.filter((a) => !a.startsWith("--input-type"));
-  if (!here.endsWith(".ts")) {
-    return new Worker(new URL("./sttWorker.js", here), { workerData, execArgv });
-  }
-  let tsxDir: string;
-  try {
-    tsxDir = dirname(createRequire(here).resolve("tsx/package.json"));
-  } catch (err) {
-    throw new Error(
-      "Running fastrtc-ts from its TypeScript sources needs the tsx package to start the STT worker (or use the compiled dist build)",
-      { cause: err },
-    );
-  }
-  const tsxApi = pathToFileURL(join(tsxDir, "dist", "esm", "api", "index.mjs")).href;
-  const entry = new URL("./sttWorker.ts", here).href;
-  const code = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(code, { eval: true, workerData, execArgv });
 }
 
 /** One second of a quiet 220 Hz tone at 16 kHz: warm-up input with no network or file needed. */
@@ -279,7 +245,10 @@ export class MoonshineStt implements SttModel {
       tokensPerSecond: this.options.tokensPerSecond ?? DEFAULT_TOKENS_PER_SECOND,
       ...(files.tokenizer !== undefined ? { tokenizer: files.tokenizer } : {}),
     };
-    const worker = startWorker(data);
+    const worker = startModuleWorker(import.meta.url, "sttWorker", {
+      workerData: data,
+      what: "STT",
+    });
     worker.on("message", (res: SttWorkerResponse) => this.onMessage(res));
     worker.on("error", (err: Error) => {
       log.warn("STT worker failed", { error: err });

@@ -6,9 +6,11 @@
  * Protocol (internal): `workerData` is {@link SttWorkerData}; each message in is an
  * {@link SttWorkerRequest} (audio transferred), each message out an {@link SttWorkerResponse}.
  */
+
 import { parentPort, workerData } from "node:worker_threads";
 import { audioToFloat32 } from "../audio/convert.js";
 import { resample } from "../audio/resample.js";
+import { workerError } from "../utils/worker.js";
 import { DEFAULT_TOKENS_PER_SECOND } from "./constants.js";
 import { MoonshineInference } from "./moonshineInference.js";
 import { loadTokenDecoder } from "./tokenizer.js";
@@ -65,11 +67,6 @@ export type SttWorkerResponse =
     }
   | { id: number; ok: false; error: { name: string; message: string } };
 
-function toError(err: unknown): { name: string; message: string } {
-  if (err instanceof Error) return { name: err.name, message: err.message };
-  return { name: "Error", message: String(err) };
-}
-
 const port = parentPort;
 if (port !== null) {
   const data = workerData as SttWorkerData;
@@ -118,7 +115,7 @@ if (port !== null) {
         };
       }
     } catch (err) {
-      reply = { id: req.id, ok: false, error: toError(err) };
+      reply = { id: req.id, ok: false, error: workerError(err) };
     }
     port.postMessage(reply);
   };

@@ -1,18 +1,11 @@
-/**
- * The main-thread side of a TTS engine that runs in a worker thread (internal): starts the
- * worker, queues requests, streams chunks back, and serves the synchronous iterator by blocking
- * on `Atomics.wait`.
- */
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { pathToFileURL } from "node:url";
 import {
   MessageChannel,
   type MessagePort,
   receiveMessageOnPort,
-  Worker,
+  type Worker,
 } from "node:worker_threads";
 import { getLogger } from "../logger.js";
+import { startModuleWorker } from "../utils/worker.js";
 import type { TtsEngine } from "./ttsTypes.js";
 import {
   CTRL_CANCEL,
@@ -101,35 +94,15 @@ export function fromWorkerError(e: TtsWorkerError): Error {
  * in `Atomics.wait` notices a worker that died before its entry module ran.
  */
 function startWorker(data: TtsWorkerData): Worker {
-  const here = import.meta.url;
-  // Workers inherit the parent's execArgv; `--input-type` (e.g. `node --input-type=module -e`)
-  // makes a worker fail to start, so leave it out.
-  const execArgv = process.execArgv.filter((a) => !a.startsWith("--input-type"));
-  const transferList = [data.syncPort];
-  if (!here.endsWith(".ts")) {
-    return new Worker(new URL("./ttsWorker.js", here), {
-      workerData: data,
-      transferList,
-      execArgv,
-    });
-  }
-  let tsxDir: string;
-  try {
-    tsxDir = dirname(createRequire(here).resolve("tsx/package.json"));
-  } catch (err) {
-    throw new Error(
-      "Running fastrtc-ts from its TypeScript sources needs the tsx package to start the TTS worker (or use the compiled dist build)",
-      { cause: err },
-    );
-  }
-  const tsxApi = pathToFileURL(join(tsxDir, "dist", "esm", "api", "index.mjs")).href;
-  const entry = new URL("./ttsWorker.ts", here).href;
-  const code = [
-    `const { workerData } = require("node:worker_threads");`,
-    `process.on("exit", () => { const c = workerData.ctrl; Atomics.store(c, ${CTRL_DEAD}, 1); Atomics.add(c, ${CTRL_SEQ}, 1); Atomics.notify(c, ${CTRL_SEQ}); });`,
-    `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`,
-  ].join("\n");
-  return new Worker(code, { eval: true, workerData: data, transferList, execArgv });
+  return startModuleWorker(import.meta.url, "ttsWorker", {
+    workerData: data,
+    transferList: [data.syncPort],
+    what: "TTS",
+    preamble: [
+      `const { workerData } = require("node:worker_threads");`,
+      `process.on("exit", () => { const c = workerData.ctrl; Atomics.store(c, ${CTRL_DEAD}, 1); Atomics.add(c, ${CTRL_SEQ}, 1); Atomics.notify(c, ${CTRL_SEQ}); });`,
+    ].join("\n"),
+  });
 }
 
 /**

@@ -1,15 +1,8 @@
-/**
- * Silero VAD as FastRTC uses it (reference §9): any-rate mono audio in, seconds of speech and
- * speech chunks out. The ONNX model runs in a worker thread so that inference never delays the
- * network I/O of other sessions.
- */
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { assertAudioChunk, downmixToMono } from "../audio/convert.js";
 import type { AudioChunk } from "../audio/types.js";
 import { getLogger } from "../logger.js";
+import { startModuleWorker } from "../utils/worker.js";
 import type { SileroVersion } from "./sileroInference.js";
 import { checkWindow, defaultSileroModelPath } from "./sileroInference.js";
 import type {
@@ -72,35 +65,6 @@ export interface SileroProbabilityStats {
 interface Pending {
   resolve: (value: SileroProbabilityStats) => void;
   reject: (reason: Error) => void;
-}
-
-/**
- * How to start the worker. From `dist` it is the plain `sileroWorker.js` beside this file. From
- * TypeScript sources (vitest, tsx) the entry is `sileroWorker.ts`: Node 20 does not apply
- * `--import tsx` to a worker's entry module, so a one-line bootstrap registers tsx's ESM hooks
- * in the worker (`tsx/esm/api` `register()`) and then imports the entry.
- */
-function startWorker(workerData: SileroWorkerData): Worker {
-  const here = import.meta.url;
-  // Workers inherit the parent's execArgv; `--input-type` (e.g. `node --input-type=module -e`)
-  // makes a worker fail to start, so leave it out.
-  const execArgv = process.execArgv.filter((a) => !a.startsWith("--input-type"));
-  if (!here.endsWith(".ts")) {
-    return new Worker(new URL("./sileroWorker.js", here), { workerData, execArgv });
-  }
-  let tsxDir: string;
-  try {
-    tsxDir = dirname(createRequire(here).resolve("tsx/package.json"));
-  } catch (err) {
-    throw new Error(
-      "Running fastrtc-ts from its TypeScript sources needs the tsx package to start the VAD worker (or use the compiled dist build)",
-      { cause: err },
-    );
-  }
-  const tsxApi = pathToFileURL(join(tsxDir, "dist", "esm", "api", "index.mjs")).href;
-  const entry = new URL("./sileroWorker.ts", here).href;
-  const code = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(code, { eval: true, workerData, execArgv });
 }
 
 /**
@@ -299,7 +263,10 @@ export class SileroVad implements PauseDetectionModel<Partial<SileroVadOptions>>
 
   private ensureWorker(): Worker {
     if (this.worker !== null) return this.worker;
-    const worker = startWorker({ modelPath: this.modelPath, version: this.version });
+    const worker = startModuleWorker(import.meta.url, "sileroWorker", {
+      workerData: { modelPath: this.modelPath, version: this.version } satisfies SileroWorkerData,
+      what: "VAD",
+    });
     worker.unref();
     worker.on("message", (res: SileroWorkerResponse) => this.onMessage(res));
     worker.on("error", (err: Error) => {

@@ -7,9 +7,11 @@
  * {@link SileroWorkerRequest} (audio transferred), each message out a
  * {@link SileroWorkerResponse} (probabilities transferred).
  */
+
 import { parentPort, workerData } from "node:worker_threads";
 import { audioToFloat32 } from "../audio/convert.js";
 import { resample } from "../audio/resample.js";
+import { workerError } from "../utils/worker.js";
 import type { SileroVersion } from "./sileroInference.js";
 import { SileroInference } from "./sileroInference.js";
 
@@ -67,11 +69,6 @@ export type SileroWorkerResponse =
     }
   | { id: number; ok: false; error: { name: string; message: string } };
 
-function toError(err: unknown): { name: string; message: string } {
-  if (err instanceof Error) return { name: err.name, message: err.message };
-  return { name: "Error", message: String(err) };
-}
-
 const port = parentPort;
 if (port !== null) {
   const data = workerData as SileroWorkerData;
@@ -98,7 +95,7 @@ if (port !== null) {
         computeMs: performance.now() - t1,
       };
     } catch (err) {
-      reply = { id: req.id, ok: false, error: toError(err) };
+      reply = { id: req.id, ok: false, error: workerError(err) };
     }
     if (reply.ok) port.postMessage(reply, [reply.probabilities.buffer as ArrayBuffer]);
     else port.postMessage(reply);
