@@ -466,7 +466,7 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
    * (stream.handlers.get(id) as ReplyOnPause).triggerResponse();
    * ```
    */
-  triggerResponse(): void {
+  override triggerResponse(): void {
     this.markTurn("turn_detected");
     this.#event = true;
     if (this.state.stream === null) this.state.stream = [];

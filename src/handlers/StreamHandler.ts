@@ -182,6 +182,15 @@ export abstract class StreamHandlerBase {
   }
 
   /**
+   * Asks the handler to respond now, without waiting for a pause (apps call it through
+   * `stream.handlers.get(id)?.triggerResponse()`). `ReplyOnPause` starts a reply with the audio
+   * collected so far; the default just polls `emit()` at once.
+   */
+  triggerResponse(): void {
+    this.wake();
+  }
+
+  /**
    * A typed message from the client (the page's text field, `client.sendText()`). The default
    * refuses it with a `WebRTCError` the client sees; `ReplyOnPause` turns it into a turn.
    */

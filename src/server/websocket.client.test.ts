@@ -138,3 +138,31 @@ describe("NodeWebSocketClient <-> Stream", () => {
     expect(texts).toEqual(["c-echo:what time is it?"]);
   }, 30_000);
 });
+
+describe("stream.handlers.get(id).triggerResponse()", () => {
+  it("answers at once with the audio collected so far", async () => {
+    const lengths: number[] = [];
+    const stream = new Stream({
+      handler: new ReplyOnPause(
+        async function* (audio: AudioChunk) {
+          lengths.push(audio[1].length / audio[0]);
+          yield audio;
+        },
+        { model: new EnergyVad() },
+      ),
+    });
+    const server = await stream.launch({ port: 0 });
+    servers.push(server);
+    const c = new NodeWebSocketClient({ url: server.url, websocketId: "c-trigger" });
+    clients.push(c);
+    await c.connect();
+    // 1.2 s of speech and no pause: no reply by itself.
+    await c.playAudio(toneSamples(1.2, 48000), 48000, { realtime: false });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(lengths).toEqual([]);
+    stream.handlers.get("c-trigger")?.triggerResponse();
+    await waitFor(() => lengths.length === 1, 5000, "triggered reply");
+    expect(lengths[0]).toBeGreaterThan(0.5);
+    await waitFor(() => c.received.length > 0, 5000, "reply audio");
+  });
+});
