@@ -1,8 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RTCDataChannel, RTCPeerConnection as WeriftPeerConnection } from "werift";
 import {
   type BrowserHandle,
   hasChromium,
@@ -10,99 +7,8 @@ import {
   SKIP_REASON,
 } from "../testing/chromium.js";
 import { buildUiBundle } from "./assets.js";
-import type { PageConfig, UiBundle } from "./pageTypes.js";
-import { renderPage } from "./render.js";
-
-type OfferHandler = (body: Record<string, unknown>) => Promise<unknown>;
-
-interface TestServer {
-  url: string;
-  offers: Record<string, unknown>[];
-  setPage(config: PageConfig): void;
-  setOfferHandler(handler: OfferHandler): void;
-  close(): Promise<void>;
-}
-
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>;
-}
-
-/** A page server with a scriptable `POST /webrtc/offer` (no FastRTC server behind it). */
-async function startServer(bundle: UiBundle): Promise<TestServer> {
-  let html = "";
-  let onOffer: OfferHandler = async () => ({ status: "failed", meta: { error: "not_set" } });
-  const offers: Record<string, unknown>[] = [];
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const send = (status: number, type: string, body: string): void => {
-      res.writeHead(status, { "Content-Type": type, "Cache-Control": "no-store" });
-      res.end(body);
-    };
-    if (req.method === "GET" && req.url === "/") {
-      send(200, "text/html; charset=utf-8", html);
-    } else if (req.method === "POST" && req.url === "/webrtc/offer") {
-      readJson(req)
-        .then(async (body) => {
-          offers.push(body);
-          send(200, "application/json", JSON.stringify(await onOffer(body)));
-        })
-        .catch((err: unknown) => send(500, "text/plain", String(err)));
-    } else {
-      send(404, "text/plain", "not found");
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    offers,
-    setPage: (config) => {
-      html = renderPage(config, bundle);
-    },
-    setOfferHandler: (handler) => {
-      onOffer = handler;
-    },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
-
-/** The server side of one call, on werift: answers the offer and adopts the data channel. */
-class Answerer {
-  readonly pc = new WeriftPeerConnection({ iceServers: [] });
-  readonly channel: Promise<RTCDataChannel>;
-
-  constructor() {
-    this.channel = new Promise((resolve) => {
-      this.pc.onDataChannel.subscribe(resolve);
-    });
-  }
-
-  async handle(body: Record<string, unknown>): Promise<unknown> {
-    if (body.type === "ice-candidate") {
-      const c = body.candidate as { candidate: string; sdpMid?: string; sdpMLineIndex?: number };
-      await this.pc.addIceCandidate(c).catch(() => undefined);
-      return { status: "success" };
-    }
-    await this.pc.setRemoteDescription({ type: "offer", sdp: String(body.sdp) });
-    await this.pc.setLocalDescription(await this.pc.createAnswer());
-    if (this.pc.iceGatheringState !== "complete") {
-      await new Promise<void>((resolve) => {
-        const sub = this.pc.iceGatheringStateChange.subscribe((s) => {
-          if (s === "complete") {
-            sub.unSubscribe();
-            resolve();
-          }
-        });
-      });
-    }
-    return { sdp: this.pc.localDescription?.sdp, type: "answer" };
-  }
-
-  async send(message: Record<string, unknown>): Promise<void> {
-    (await this.channel).send(JSON.stringify(message));
-  }
-}
+import type { PageConfig } from "./pageTypes.js";
+import { Answerer, type FakeApp, startFakeApp } from "./testing/fakeApp.js";
 
 const baseConfig: PageConfig = {
   mode: "send-receive",
@@ -126,12 +32,12 @@ function waitForState(page: Page, state: string, timeout = 15_000): Promise<unkn
 }
 
 describe.skipIf(!hasChromium)(`built-in page in Chromium (${SKIP_REASON})`, () => {
-  let server: TestServer;
+  let server: FakeApp;
   let context: BrowserContext;
   let browser: BrowserHandle | undefined;
 
   beforeAll(async () => {
-    server = await startServer(await buildUiBundle());
+    server = await startFakeApp(await buildUiBundle());
     browser = await launchChromium();
     context = browser.context;
   });

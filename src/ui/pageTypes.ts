@@ -76,9 +76,20 @@ export interface PageConfig extends UIArgs {
   additionalInputs?: InputComponent[];
   /** Extra outputs, with every `name` filled in by the server. Default `[]`. */
   additionalOutputs?: OutputComponent[];
-  /** True when `POST {path}/input_hook` and `GET {path}/outputs` are served. Default `false`. */
+  /**
+   * True when `POST {path}/input_hook` and `GET {path}/outputs` are served. Default `false`.
+   *
+   * When true, the page posts `{"webrtc_id": id, "<input name>": value, ...}` to the input hook
+   * when the server sends `send_input` (and on each change, or on Submit, per `sendInputOn`),
+   * and during a call follows `GET {path}/outputs?webrtc_id=id`, whose `output` events carry a
+   * JSON array with the new value of each output. When false, the inputs are shown but never
+   * sent, and the outputs stay empty.
+   */
   ioRoutes?: boolean;
-  /** True when the handler takes typed turns (the page shows a text field). Default `false`. */
+  /**
+   * True when the handler takes typed turns (the page shows a text field). Default `false`.
+   * The page sends `{"type":"text","data":"<text>"}` on the data channel.
+   */
   textTurns?: boolean;
 }
 

@@ -48,6 +48,23 @@ describe("renderPage", () => {
     expect(embeddedConfig(renderPage(config, bundle)).value).toEqual(config);
   });
 
+  it("embeds the extra inputs and outputs, the io routes and text turns", () => {
+    const config: PageConfig = {
+      ...base,
+      sendInputOn: "submit",
+      additionalInputs: [
+        { type: "textbox", name: "persona", label: "</script>", value: "a <b>pirate</b>" },
+        { type: "slider", name: "speed", label: "speed", min: 0.5, max: 2, step: 0.1, value: 1 },
+      ],
+      additionalOutputs: [{ type: "chatbot", name: "chat", label: "Conversation" }],
+      ioRoutes: true,
+      textTurns: true,
+    };
+    const html = renderPage(config, bundle);
+    expect(embeddedConfig(html).value).toEqual(config);
+    expect(html.match(/<script\b/g)).toHaveLength(2);
+  });
+
   it("escapes the config so a value cannot close the script element", () => {
     const title = "</script><script>alert(1)</script> & <!-- x";
     const html = renderPage({ ...base, title, subtitle: "a\u2028b" }, bundle);

@@ -4,6 +4,8 @@
  */
 
 import { DEFAULT_AUDIO_TITLE, type PageConfig } from "../pageTypes.js";
+import { type ResolvedInput, resolveInputs } from "./components.js";
+import { type ResolvedOutput, resolveOutputs } from "./outputs.js";
 
 /**
  * Microphone constraints used when the server gives none: FastRTC's defaults for audio (echo
@@ -52,6 +54,16 @@ export interface ResolvedPageConfig {
   path: string;
   rtcConfiguration: Record<string, unknown>;
   trackConstraints: Record<string, unknown>;
+  /** The extra inputs (empty when none). */
+  inputs: ResolvedInput[];
+  /** The extra outputs, one per configured output (`undefined` for one the page cannot show). */
+  outputs: Array<ResolvedOutput | undefined>;
+  /** True when the app serves `POST {path}/input_hook` and `GET {path}/outputs`. */
+  ioRoutes: boolean;
+  /** True when the page shows a field for typed turns. */
+  textTurns: boolean;
+  /** When the inputs are sent besides `send_input`: on each change, or on Submit. */
+  sendInputOn: "change" | "submit";
 }
 
 /**
@@ -88,6 +100,7 @@ function optionalString(value: unknown): string | undefined {
  * const config = resolvePageConfig({ title: "Echo", mode: "send-receive", path: "/api/" });
  * config.path;       // "/api"
  * config.iconRadius; // 50
+ * config.inputs;     // []
  * ```
  */
 export function resolvePageConfig(raw: unknown): ResolvedPageConfig {
@@ -115,5 +128,10 @@ export function resolvePageConfig(raw: unknown): ResolvedPageConfig {
     trackConstraints: isRecord(c.trackConstraints)
       ? c.trackConstraints
       : { ...DEFAULT_TRACK_CONSTRAINTS },
+    inputs: resolveInputs(c.additionalInputs),
+    outputs: resolveOutputs(c.additionalOutputs),
+    ioRoutes: c.ioRoutes === true,
+    textTurns: c.textTurns === true,
+    sendInputOn: c.sendInputOn === "submit" ? "submit" : "change",
   };
 }

@@ -38,6 +38,10 @@ export interface ConnectionEvents {
   track: MediaStream;
   /** The client's state. */
   state: "idle" | "connecting" | "connected" | "closed" | "failed";
+  /** The server asks for the inputs' values (`send_input`), with the message's `data`. */
+  send_input: unknown;
+  /** The server produced outputs (`fetch_output`), with the message's `data`. */
+  fetch_output: unknown;
 }
 
 /**
@@ -48,11 +52,14 @@ export interface ConnectionEvents {
  * const connection = openConnection({ path: "", rtcConfiguration: {}, mode: "send-receive" });
  * const off = connection.on("log", (data) => setStatus(data));
  * await connection.connect(micStream);
+ * connection.send(JSON.stringify({ type: "text", data: "hello" }));
  * connection.stop();
  * off();
  * ```
  */
 export interface Connection {
+  /** The id sent as `webrtc_id`, for the input hook and the outputs stream. */
+  readonly webrtcId: string;
   /** Subscribes; returns the unsubscribe function. */
   on<K extends keyof ConnectionEvents>(
     event: K,
@@ -60,6 +67,8 @@ export interface Connection {
   ): () => void;
   /** Sends the offer and resolves once connected; rejects with the SDK's errors. */
   connect(stream: MediaStream | null): Promise<void>;
+  /** Sends text on the data channel; throws when it is not open. */
+  send(text: string): void;
   /** Closes the call (the caller stops its own microphone tracks). */
   stop(): void;
 }
@@ -114,12 +123,16 @@ export function openConnection(options: ConnectionOptions): Connection {
       client.on("update_connection", (m) => fn(m.data)),
     track: (fn: (data: MediaStream) => void) => client.on("track", (e) => fn(remoteStream(e))),
     state: (fn: (data: ConnectionEvents["state"]) => void) => client.on("state", fn),
+    send_input: (fn: (data: unknown) => void) => client.on("send_input", (m) => fn(m.data)),
+    fetch_output: (fn: (data: unknown) => void) => client.on("fetch_output", (m) => fn(m.data)),
   } satisfies {
     [K in keyof ConnectionEvents]: (fn: (data: ConnectionEvents[K]) => void) => () => void;
   };
   return {
+    webrtcId: client.webrtcId,
     on: (event, listener) => (subscribe[event] as (fn: typeof listener) => () => void)(listener),
     connect: (stream) => client.connect(stream ?? undefined),
+    send: (text) => client.send(text),
     stop: () => {
       void client.stop();
     },

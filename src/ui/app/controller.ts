@@ -1,11 +1,15 @@
 /**
  * The page's behaviour: starts and stops the call, follows the server's turn-taking messages,
- * drives the level ring and reports problems to the person.
+ * drives the level ring and reports problems to the person; when configured, sends the extra
+ * inputs, shows the outputs stream and sends typed turns.
  */
 
 import { displayLevel, LevelMeter } from "./audioLevel.js";
 import type { ResolvedPageConfig } from "./config.js";
 import { type Connection, describeConnectError, openConnection } from "./connection.js";
+import { InputSync } from "./inputSync.js";
+import { followOutputs, postInputs } from "./io.js";
+import { textTurnMessage } from "./outputs.js";
 import { nextState, type TalkEvent, type TalkState } from "./state.js";
 import type { MessageKind, View } from "./view.js";
 
@@ -28,6 +32,12 @@ interface Call {
   ticker: number | undefined;
   speakingSince: number;
   lastRemoteSound: number | undefined;
+  /** Sends the inputs (only when there are inputs and the app serves its input route). */
+  inputSync: InputSync | undefined;
+  /** Closes the outputs stream, once it is open. */
+  closeOutputs: (() => void) | undefined;
+  /** The app asked for inputs it cannot receive: warned once per call. */
+  warnedNoInputRoute: boolean;
 }
 
 class MicrophoneError extends Error {}
@@ -93,6 +103,8 @@ function createAudioContext(): AudioContext | undefined {
 export function startApp(config: ResolvedPageConfig, view: View): void {
   let state: TalkState = "idle";
   let call: Call | undefined;
+  const inCall = (): boolean =>
+    state === "listening" || state === "thinking" || state === "speaking";
 
   const dispatch = (event: TalkEvent): void => {
     const next = nextState(state, event);
@@ -107,6 +119,9 @@ export function startApp(config: ResolvedPageConfig, view: View): void {
 
   const release = (c: Call): void => {
     for (const off of c.unsubscribe.splice(0)) off();
+    c.inputSync?.dispose();
+    c.closeOutputs?.();
+    c.closeOutputs = undefined;
     if (c.frame !== undefined) cancelAnimationFrame(c.frame);
     if (c.ticker !== undefined) clearInterval(c.ticker);
     c.connection?.stop();
@@ -123,6 +138,23 @@ export function startApp(config: ResolvedPageConfig, view: View): void {
     if (c) release(c);
     dispatch({ type: "stop" });
     if (message) view.showMessage(message.kind, message.text);
+  };
+
+  /** The call is up: listen, and follow the app's outputs. */
+  const connected = (c: Call, connection: Connection): void => {
+    dispatch({ type: "connected" });
+    if (!config.ioRoutes || !view.outputs || c.closeOutputs) return;
+    const outputs = view.outputs;
+    c.closeOutputs = followOutputs(
+      config.path,
+      connection.webrtcId,
+      (values) => {
+        if (call === c) outputs.setValues(values);
+      },
+      () => {
+        if (call === c) view.showMessage("warning", "The app's outputs could not be loaded.");
+      },
+    );
   };
 
   const animate = (c: Call): void => {
@@ -185,13 +217,26 @@ export function startApp(config: ResolvedPageConfig, view: View): void {
       }),
       connection.on("state", (s) => {
         if (!active()) return;
-        if (s === "connected") dispatch({ type: "connected" });
+        if (s === "connected") connected(c, connection);
         // While connecting, a failure is reported by connect()'s rejection, which says why.
         else if (state === "connecting") return;
         else if (s === "failed") {
           stop({ kind: "error", text: "The connection was lost. Start again to reconnect." });
         } else if (s === "closed") stop({ kind: "info", text: "The call ended." });
       }),
+      connection.on("send_input", () => {
+        if (!active()) return;
+        if (c.inputSync) void c.inputSync.sendNow();
+        // Without declared inputs there is nothing to send (the input hook refuses an empty body).
+        else if (view.inputs && !c.warnedNoInputRoute) {
+          c.warnedNoInputRoute = true;
+          view.showMessage(
+            "warning",
+            "The app asked for its inputs but offers no way to send them.",
+          );
+        }
+      }),
+      // fetch_output needs nothing: the outputs stream (when the app serves it) delivers them.
     );
   };
 
@@ -209,6 +254,9 @@ export function startApp(config: ResolvedPageConfig, view: View): void {
       ticker: undefined,
       speakingSince: 0,
       lastRemoteSound: undefined,
+      inputSync: undefined,
+      closeOutputs: undefined,
+      warnedNoInputRoute: false,
     };
     call = c;
     dispatch({ type: "start" });
@@ -227,16 +275,47 @@ export function startApp(config: ResolvedPageConfig, view: View): void {
         mode: config.mode,
       });
       c.connection = connection;
+      const panel = view.inputs;
+      if (config.ioRoutes && panel) {
+        c.inputSync = new InputSync({
+          collect: () => panel.read(),
+          post: (values) => postInputs(config.path, connection.webrtcId, values, config.inputs),
+          onError: (message) => {
+            if (call === c) view.showMessage("error", message);
+          },
+        });
+      }
       subscribe(c, connection);
       c.frame = requestAnimationFrame(() => animate(c));
       c.ticker = window.setInterval(() => checkReplyEnded(c), QUIET_CHECK_MS);
       await connection.connect(c.microphone ?? null);
-      if (call === c) dispatch({ type: "connected" });
+      if (call === c) connected(c, connection);
     } catch (err) {
       if (call !== c) return;
       stop({ kind: "error", text: microphoneProblem(err) ?? describeConnectError(err) });
     }
   };
+
+  view.inputs?.onChange(() => {
+    if (config.sendInputOn === "change" && inCall()) call?.inputSync?.schedule();
+  });
+  view.inputs?.onSubmit(() => {
+    if (inCall() && call?.inputSync) void call.inputSync.sendNow();
+    else view.inputs?.read(); // outside a call: only show what needs fixing
+  });
+  view.composer?.onSend((text) => {
+    const connection = call?.connection;
+    if (!connection || !inCall()) return false;
+    try {
+      connection.send(textTurnMessage(text));
+    } catch {
+      view.showMessage("error", "The message could not be sent: the call is not connected.");
+      return false;
+    }
+    // With the outputs stream open the app shows the message itself; otherwise show it here.
+    if (!call?.closeOutputs) view.outputs?.appendChat({ role: "user", content: text });
+    return true;
+  });
 
   view.button.addEventListener("click", () => {
     if (state === "idle") void start();

@@ -1,9 +1,19 @@
 /**
  * The page's DOM: header, talk button with its level ring, status line, message area and the
- * remote audio element. No logic beyond presentation.
+ * remote audio element, plus, when configured, the extra inputs, the extra outputs and the
+ * text-turn field (`panels.ts`). No logic beyond presentation.
  */
 
 import type { ResolvedPageConfig } from "./config.js";
+import { element } from "./dom.js";
+import {
+  type Composer,
+  createComposer,
+  createInputsPanel,
+  createOutputsPanel,
+  type InputsPanel,
+  type OutputsPanel,
+} from "./panels.js";
 import type { TalkState } from "./state.js";
 
 /**
@@ -31,6 +41,12 @@ export interface View {
   readonly button: HTMLButtonElement;
   /** `<audio id="fastrtc-remote-audio" autoplay>` that plays the reply. */
   readonly audio: HTMLAudioElement;
+  /** The extra inputs, when configured. */
+  readonly inputs: InputsPanel | undefined;
+  /** The extra outputs, when configured. */
+  readonly outputs: OutputsPanel | undefined;
+  /** The typed-turn field, when `textTurns` is on. */
+  readonly composer: Composer | undefined;
   /** Shows a state: `data-state` on body and button, labels, status line. */
   setState(state: TalkState): void;
   /** Scales the pulsing ring; 0 (silence) .. 1 (loud). */
@@ -69,18 +85,6 @@ function microphoneIcon(doc: Document): SVGElement {
     svg(doc, "path", { d: "M8.75 21h6.5" }),
   );
   return root;
-}
-
-function element<K extends keyof HTMLElementTagNameMap>(
-  doc: Document,
-  tag: K,
-  className?: string,
-  text?: string,
-): HTMLElementTagNameMap[K] {
-  const el = doc.createElement(tag);
-  if (className) el.className = className;
-  if (text !== undefined) el.textContent = text;
-  return el;
 }
 
 function isColor(value: string | undefined): value is string {
@@ -202,9 +206,37 @@ export function createView(doc: Document, config: ResolvedPageConfig): View {
   audio.id = "fastrtc-remote-audio";
   audio.autoplay = true;
 
+  const inputs =
+    config.inputs.length > 0
+      ? createInputsPanel(doc, config.inputs, config.sendInputOn)
+      : undefined;
+  const outputs = config.outputs.some((o) => o !== undefined)
+    ? createOutputsPanel(doc, config.outputs)
+    : undefined;
+  const composer = config.textTurns ? createComposer(doc) : undefined;
+
   root.append(messages);
   if (!config.hideTitle) root.append(header(doc, config));
-  root.append(stage, audio);
+  if (!inputs && !outputs && !composer) {
+    root.append(stage, audio);
+  } else {
+    // The talk button with the inputs below it; the outputs (and the text field) beside them
+    // on wide screens, below them on narrow ones.
+    root.dataset.layout = outputs ? "split" : "stacked";
+    const layout = element(doc, "div", "fastrtc-layout");
+    const controls = element(doc, "div", "fastrtc-controls");
+    controls.append(stage);
+    if (composer && !outputs) controls.append(composer.element);
+    if (inputs) controls.append(inputs.element);
+    layout.append(controls);
+    if (outputs) {
+      const side = element(doc, "div", "fastrtc-side");
+      side.append(outputs.element);
+      if (composer) (outputs.chatSection ?? side).append(composer.element);
+      layout.append(side);
+    }
+    root.append(layout, audio);
+  }
 
   const timers = new WeakMap<Element, number>();
   const removeMessage = (item: Element): void => {
@@ -216,6 +248,9 @@ export function createView(doc: Document, config: ResolvedPageConfig): View {
   const view: View = {
     button,
     audio,
+    inputs,
+    outputs,
+    composer,
     setState(state) {
       doc.body.dataset.state = state;
       button.dataset.state = state;
@@ -226,6 +261,9 @@ export function createView(doc: Document, config: ResolvedPageConfig): View {
       statusText.textContent = labels.status;
       hint.textContent = labels.hint;
       if (state === "idle" || state === "connecting" || state === "thinking") view.setLevel(0);
+      const inCall = state === "listening" || state === "thinking" || state === "speaking";
+      inputs?.setConnected(inCall);
+      composer?.setConnected(inCall);
     },
     setLevel(level) {
       orb.style.setProperty("--level", level.toFixed(3));
