@@ -178,6 +178,22 @@ export class FastRTCClient<E extends ClientEvents = ClientEvents> extends TypedE
   }
 
   /**
+   * Sends a typed turn: `{"type":"text","data":text}` on the data channel. fastrtc-ts servers
+   * hand it to the handler (`ReplyOnPause` answers it like a spoken turn); FastRTC servers only
+   * echo it.
+   *
+   * @throws FastRTCClientError if the data channel is not open.
+   * @example
+   * ```ts
+   * client.sendText("What time is it?");
+   * ```
+   */
+  sendText(text: string): void {
+    if (typeof text !== "string") throw new TypeError("sendText needs a string");
+    this.send(JSON.stringify({ type: "text", data: text }));
+  }
+
+  /**
    * Closes the data channel and the peer connection; state becomes `closed` (unless it already
    * is `closed` or `failed`). Idempotent: every call returns the same promise, which resolves
    * once the peer connection has closed. Local media tracks passed to `connect()` are not

@@ -260,6 +260,21 @@ export class FastRTCWebSocketClient<
   }
 
   /**
+   * Sends a typed turn, `{"event":"text","text":text}` (a fastrtc-ts extension: the handler gets
+   * it like a spoken turn; FastRTC servers ignore it).
+   *
+   * @throws FastRTCClientError if the socket is not open.
+   * @example
+   * ```ts
+   * client.sendText("What time is it?");
+   * ```
+   */
+  sendText(text: string): void {
+    if (typeof text !== "string") throw new TypeError("sendText needs a string");
+    this.send({ event: "text", text });
+  }
+
+  /**
    * Sends a raw message: a string as is, anything else as JSON. For tests and protocol
    * extensions; the normal messages have their own methods.
    *

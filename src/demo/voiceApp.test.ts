@@ -120,7 +120,7 @@ describe("createVoiceApp (fake speech models, real server and client)", () => {
         { role: "assistant", content: "answer 1" },
       ],
     ]);
-    client.send({ event: "text", text: "and the date?" });
+    client.sendText("and the date?");
     await waitFor(
       () => ((stream.outputValues("demo-1")?.[0] as unknown[]) ?? []).length === 4,
       10_000,

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { AudioChunk } from "../audio/types.js";
+import { NodeAudioClient } from "../client/node.js";
 import { GeneratorHandler } from "../handlers/GeneratorHandler.js";
+import { WebRTCData } from "../handlers/outputs.js";
 import { ReplyOnPause } from "../handlers/ReplyOnPause.js";
 import { EnergyVad } from "../handlers/testing/fakes.js";
 import { Stream } from "./Stream.js";
@@ -152,6 +154,42 @@ describe("the auth hook on POST /webrtc/offer", () => {
       expect(stream.liveConnections).toBe(1);
     } finally {
       await offer.close();
+    }
+  });
+});
+
+describe("typed turns over WebRTC", () => {
+  it("client.sendText() reaches fn as WebRTCData; other data-channel text keeps FastRTC's echo", async () => {
+    const got: string[] = [];
+    const stream = new Stream({
+      handler: new ReplyOnPause(
+        async function* (first: AudioChunk | WebRTCData) {
+          if (first instanceof WebRTCData) got.push(`${first.webrtcId}|${first.textbox}`);
+        },
+        { model: new EnergyVad() },
+      ),
+    });
+    const server = await stream.launch({ port: 0 });
+    servers.push(server);
+    const client = new NodeAudioClient({ url: server.url, webrtcId: "typed-1" });
+    const logs: string[] = [];
+    client.on("log", (m) => logs.push(m.data));
+    try {
+      await client.connect();
+      client.sendText("hello there");
+      client.send("plain text");
+      const end = Date.now() + 5000;
+      while (
+        (got.length === 0 || !logs.includes("Server received: plain text")) &&
+        Date.now() < end
+      ) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(got).toEqual(["typed-1|hello there"]);
+      expect(logs).toContain("Server received: plain text");
+      expect(logs).not.toContain('Server received: {"type":"text","data":"hello there"}');
+    } finally {
+      await client.stop();
     }
   });
 });

@@ -133,7 +133,7 @@ describe("NodeWebSocketClient <-> Stream", () => {
     ]);
     await c.playAudio(speech, 48000, { realtime: false });
     await waitFor(() => c.received.length >= 40, 10_000, "echo reply");
-    c.send({ event: "text", text: "what time is it?" });
+    c.sendText("what time is it?");
     await waitFor(() => texts.length === 1, 5000, "text turn");
     expect(texts).toEqual(["c-echo:what time is it?"]);
   }, 30_000);
