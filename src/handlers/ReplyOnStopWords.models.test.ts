@@ -50,11 +50,10 @@ describe("ReplyOnStopWords with Silero and Moonshine (spec §8)", () => {
     expect(replies).toHaveLength(1);
     const reply = replies[0] as AudioChunk;
     const text = await stt.stt(reply);
-    // The espeak fixture is hard for Moonshine tiny; the question must be recognisable and the
-    // stop word must not be in the reply's audio.
-    expect(text.toLowerCase()).toMatch(/what|time/);
+    console.info("[stop words] reply heard as:", JSON.stringify(text), reply[1].length / reply[0]);
+    // The reply holds the question (measured: "What time is it?", 1.8 s), not the stop word.
     expect(text.toLowerCase()).not.toMatch(/computer/);
-    expect(wer("what time is it", text)).toBeLessThanOrEqual(0.75);
+    expect(wer("what time is it", text)).toBeLessThanOrEqual(0.25);
   }, 120_000);
 
   it("porcupine.wav (no stop word) gives no reply", async () => {
