@@ -4,7 +4,7 @@ import type { AudioChunk } from "../audio/types.js";
 import { getLogger } from "../logger.js";
 import { ensureModel } from "../models/cache.js";
 import { getModelSpec } from "../models/registry.js";
-import { startModuleWorker } from "../utils/worker.js";
+import { startModuleWorker, WorkerCalls } from "../utils/worker.js";
 import { DEFAULT_TOKENS_PER_SECOND, MIN_STT_SAMPLES, MOONSHINE_SAMPLE_RATE } from "./constants.js";
 import type { SttModel, SttModelName, SttModelOptions, SttResult } from "./sttTypes.js";
 import type { SttWorkerData, SttWorkerRequest, SttWorkerResponse } from "./sttWorker.js";
@@ -24,11 +24,6 @@ export const DEFAULT_STT_MODEL: SttModelName = "moonshine/tiny";
 
 /** Audio shorter than this many seconds gives `""` without running the model. */
 const MIN_SECONDS = MIN_STT_SAMPLES / MOONSHINE_SAMPLE_RATE;
-
-interface Pending {
-  resolve: (value: SttResult) => void;
-  reject: (reason: Error) => void;
-}
 
 /** One second of a quiet 220 Hz tone at 16 kHz: warm-up input with no network or file needed. */
 function warmupAudio(): Float32Array {
@@ -66,8 +61,7 @@ export class MoonshineStt implements SttModel {
   private readonly options: SttModelOptions;
   private worker: Worker | null = null;
   private loading: Promise<Worker> | null = null;
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
+  private readonly calls = new WorkerCalls<SttResult>();
 
   /**
    * Creates the model; nothing is loaded until the first call.
@@ -85,7 +79,7 @@ export class MoonshineStt implements SttModel {
 
   /** Requests waiting or running in the worker. */
   get pendingRequests(): number {
-    return this.pending.size;
+    return this.calls.size;
   }
 
   /**
@@ -186,7 +180,7 @@ export class MoonshineStt implements SttModel {
     const late = await Promise.race([exited.then(() => false), timedOut]);
     clearTimeout(timer);
     if (late) {
-      this.failPending(new Error("the STT model was closed"));
+      this.calls.failAll(new Error("the STT model was closed"));
       await worker.terminate();
     }
   }
@@ -201,10 +195,7 @@ export class MoonshineStt implements SttModel {
     sampleRate: number,
   ): Promise<SttResult> {
     const worker = await this.ensureWorker();
-    return new Promise<SttResult>((resolve, reject) => {
-      const id = this.nextId++;
-      if (this.pending.size === 0) worker.ref();
-      this.pending.set(id, { resolve, reject });
+    return this.calls.call(worker, (id) => {
       const msg: SttWorkerRequest = { id, kind: "stt", samples, sampleRate };
       worker.postMessage(msg, [samples.buffer as ArrayBuffer]);
     });
@@ -253,24 +244,21 @@ export class MoonshineStt implements SttModel {
     worker.on("error", (err: Error) => {
       log.warn("STT worker failed", { error: err });
       if (this.worker === worker) this.worker = null;
-      this.failPending(err);
+      this.calls.failAll(err);
       void worker.terminate();
     });
     worker.on("exit", (code) => {
       if (this.worker === worker) {
         this.worker = null;
-        this.failPending(new Error(`STT worker exited with code ${code}`));
+        this.calls.failAll(new Error(`STT worker exited with code ${code}`));
       }
     });
     this.worker = worker;
     // The load request: resolves once both sessions are ready, rejects if they cannot load.
     try {
-      await new Promise<SttResult>((resolve, reject) => {
-        const id = this.nextId++;
-        if (this.pending.size === 0) worker.ref();
-        this.pending.set(id, { resolve, reject });
-        worker.postMessage({ id, kind: "load" } satisfies SttWorkerRequest);
-      });
+      await this.calls.call(worker, (id) =>
+        worker.postMessage({ id, kind: "load" } satisfies SttWorkerRequest),
+      );
     } catch (err) {
       this.worker = null;
       worker.postMessage({ close: true });
@@ -283,31 +271,21 @@ export class MoonshineStt implements SttModel {
   }
 
   private onMessage(res: SttWorkerResponse): void {
-    const p = this.pending.get(res.id);
-    if (p === undefined) return;
-    this.pending.delete(res.id);
-    if (this.pending.size === 0) this.worker?.unref();
     if (res.ok) {
-      p.resolve({
-        text: res.text,
-        tokens: res.tokens,
-        stoppedOnEos: res.stoppedOnEos,
-        audioSeconds: res.audioSeconds,
-        prepareMs: res.prepareMs,
-        encodeMs: res.encodeMs,
-        decodeMs: res.decodeMs,
-      });
-    } else {
-      const err = new Error(res.error.message);
-      err.name = res.error.name;
-      p.reject(err);
-    }
-  }
-
-  private failPending(err: Error): void {
-    const all = [...this.pending.values()];
-    this.pending.clear();
-    for (const p of all) p.reject(err);
+      this.calls.resolve(
+        res.id,
+        {
+          text: res.text,
+          tokens: res.tokens,
+          stoppedOnEos: res.stoppedOnEos,
+          audioSeconds: res.audioSeconds,
+          prepareMs: res.prepareMs,
+          encodeMs: res.encodeMs,
+          decodeMs: res.decodeMs,
+        },
+        this.worker,
+      );
+    } else this.calls.reject(res.id, res.error, this.worker);
   }
 }
 

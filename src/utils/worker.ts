@@ -67,3 +67,65 @@ export function workerError(err: unknown): { name: string; message: string } {
   if (err instanceof Error) return { name: err.name, message: err.message };
   return { name: "Error", message: String(err) };
 }
+
+/**
+ * The calls in flight to one worker thread, by request id: the worker is `ref()`-ed while any
+ * call is pending and `unref()`-ed when none is (an idle model never keeps the process alive).
+ *
+ * @example
+ * ```ts
+ * const calls = new WorkerCalls<Result>();
+ * const result = await calls.call(worker, (id) => worker.postMessage({ id, samples }));
+ * // in the worker's "message" handler:
+ * if (res.ok) calls.resolve(res.id, res.value, worker); else calls.reject(res.id, res.error, worker);
+ * ```
+ * @internal
+ */
+export class WorkerCalls<T> {
+  readonly #pending = new Map<number, { resolve: (v: T) => void; reject: (e: Error) => void }>();
+  #next = 1;
+
+  /** Calls in flight. */
+  get size(): number {
+    return this.#pending.size;
+  }
+
+  /** Registers a call and hands its id to `send`, which posts the request. */
+  call(worker: Worker, send: (id: number) => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const id = this.#next++;
+      if (this.#pending.size === 0) worker.ref();
+      this.#pending.set(id, { resolve, reject });
+      send(id);
+    });
+  }
+
+  /** Settles call `id` with the worker's result. Unknown ids are ignored. */
+  resolve(id: number, value: T, worker: Worker | null): void {
+    this.#take(id, worker)?.resolve(value);
+  }
+
+  /** Fails call `id` with the worker's error (name and message kept). */
+  reject(id: number, error: { name: string; message: string }, worker: Worker | null): void {
+    const call = this.#take(id, worker);
+    if (!call) return;
+    const err = new Error(error.message);
+    err.name = error.name;
+    call.reject(err);
+  }
+
+  /** Fails every call in flight (the worker died or was closed). */
+  failAll(err: Error): void {
+    const all = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const p of all) p.reject(err);
+  }
+
+  #take(id: number, worker: Worker | null) {
+    const call = this.#pending.get(id);
+    if (call === undefined) return undefined;
+    this.#pending.delete(id);
+    if (this.#pending.size === 0) worker?.unref();
+    return call;
+  }
+}

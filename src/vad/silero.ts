@@ -2,7 +2,7 @@ import type { Worker } from "node:worker_threads";
 import { assertAudioChunk, downmixToMono } from "../audio/convert.js";
 import type { AudioChunk } from "../audio/types.js";
 import { getLogger } from "../logger.js";
-import { startModuleWorker } from "../utils/worker.js";
+import { startModuleWorker, WorkerCalls } from "../utils/worker.js";
 import type { SileroVersion } from "./sileroInference.js";
 import { checkWindow, defaultSileroModelPath } from "./sileroInference.js";
 import type {
@@ -62,11 +62,6 @@ export interface SileroProbabilityStats {
   computeMs: number;
 }
 
-interface Pending {
-  resolve: (value: SileroProbabilityStats) => void;
-  reject: (reason: Error) => void;
-}
-
 /**
  * Silero voice-activity detection (FastRTC's `SileroVADModel`), a {@link PauseDetectionModel}.
  *
@@ -98,8 +93,7 @@ export class SileroVad implements PauseDetectionModel<Partial<SileroVadOptions>>
   readonly modelPath: string;
 
   private worker: Worker | null = null;
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
+  private readonly calls = new WorkerCalls<SileroProbabilityStats>();
   private readonly warnedWindows = new Set<number>();
 
   /**
@@ -235,7 +229,7 @@ export class SileroVad implements PauseDetectionModel<Partial<SileroVadOptions>>
     const late = await Promise.race([exited.then(() => false), timedOut]);
     clearTimeout(timer);
     if (late) {
-      this.failPending(new Error("SileroVad was closed"));
+      this.calls.failAll(new Error("SileroVad was closed"));
       await worker.terminate();
     }
   }
@@ -252,10 +246,7 @@ export class SileroVad implements PauseDetectionModel<Partial<SileroVadOptions>>
     windowSize: number,
   ): Promise<SileroProbabilityStats> {
     const worker = this.ensureWorker();
-    const id = this.nextId++;
-    return new Promise<SileroProbabilityStats>((resolve, reject) => {
-      if (this.pending.size === 0) worker.ref();
-      this.pending.set(id, { resolve, reject });
+    return this.calls.call(worker, (id) => {
       const msg: SileroWorkerRequest = { id, samples, sampleRate, windowSize };
       worker.postMessage(msg, [samples.buffer as ArrayBuffer]);
     });
@@ -272,13 +263,13 @@ export class SileroVad implements PauseDetectionModel<Partial<SileroVadOptions>>
     worker.on("error", (err: Error) => {
       log.warn("VAD worker failed", { error: err });
       if (this.worker === worker) this.worker = null;
-      this.failPending(err);
+      this.calls.failAll(err);
       void worker.terminate();
     });
     worker.on("exit", (code) => {
       if (this.worker === worker) {
         this.worker = null;
-        this.failPending(new Error(`VAD worker exited with code ${code}`));
+        this.calls.failAll(new Error(`VAD worker exited with code ${code}`));
       }
     });
     this.worker = worker;
@@ -287,28 +278,18 @@ export class SileroVad implements PauseDetectionModel<Partial<SileroVadOptions>>
   }
 
   private onMessage(res: SileroWorkerResponse): void {
-    const p = this.pending.get(res.id);
-    if (p === undefined) return;
-    this.pending.delete(res.id);
-    if (this.pending.size === 0) this.worker?.unref();
     if (res.ok) {
-      p.resolve({
-        probabilities: res.probabilities,
-        length16k: res.length16k,
-        prepareMs: res.prepareMs,
-        computeMs: res.computeMs,
-      });
-    } else {
-      const err = new Error(res.error.message);
-      err.name = res.error.name;
-      p.reject(err);
-    }
-  }
-
-  private failPending(err: Error): void {
-    const all = [...this.pending.values()];
-    this.pending.clear();
-    for (const p of all) p.reject(err);
+      this.calls.resolve(
+        res.id,
+        {
+          probabilities: res.probabilities,
+          length16k: res.length16k,
+          prepareMs: res.prepareMs,
+          computeMs: res.computeMs,
+        },
+        this.worker,
+      );
+    } else this.calls.reject(res.id, res.error, this.worker);
   }
 }
 
