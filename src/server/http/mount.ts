@@ -1,10 +1,13 @@
 import { type IncomingMessage, Server, type ServerResponse } from "node:http";
+import { getLogger } from "../../logger.js";
 import type { Stream } from "../Stream.js";
 import type { MountOptions } from "../streamTypes.js";
 import { type FastifyLike, mountOnFastify } from "./fastify.js";
 import { type HonoLike, mountOnHono } from "./hono.js";
 import { createNodeListener } from "./node.js";
 import { attachUpgrades } from "./upgrade.js";
+
+const log = getLogger("http");
 
 /**
  * An Express (or Connect) app: a function with `use`.
@@ -60,14 +63,24 @@ export function mountStream(stream: Stream, target: MountTarget, options: MountO
     typeof t.route === "function"
   ) {
     mountOnHono(stream, target as HonoLike, options);
+    warnWithoutServer(options);
     return;
   }
   if (typeof target === "function" && typeof t.use === "function") {
     (target as ExpressLike).use(createNodeListener(stream, options));
+    warnWithoutServer(options);
     return;
   }
   throw new TypeError(
     "stream.mount() needs a Hono app, an Express/Connect app, a Fastify instance or a node:http Server",
+  );
+}
+
+/** Express and Hono apps do not know their HTTP server: without `{ server }` no WebSocket route works. */
+function warnWithoutServer(options: MountOptions): void {
+  if (options.server) return;
+  log.warn(
+    "mounted without { server }: /websocket/offer and /telephone/handler are not served; pass the app's HTTP server as mount(app, { server })",
   );
 }
 
