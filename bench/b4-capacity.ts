@@ -16,8 +16,7 @@
  * one core, all threads), the reply start delay (pause_detected → first frame) and the client
  * process' own CPU and send-tick lateness (to tell when the load generator is the limit).
  */
-import { type ChildProcess, execFileSync, fork } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { type ChildProcess, fork } from "node:child_process";
 import { cpus } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
@@ -28,6 +27,7 @@ import { Stream } from "../src/server/Stream.js";
 import type { WebRtcConnection } from "../src/transports/webrtc/WebRtcConnection.js";
 import { getSileroModel } from "../src/vad/silero.js";
 import type { FromChild, LoadStats, ToChild } from "./b4-load.js";
+import { currentAffinity, machineTicks, pin } from "./cpu.js";
 import { type BenchReport, percentile } from "./report.js";
 import { cpuMs, installConnectionProbe, isLog, round } from "./rtc-probe.js";
 
@@ -73,37 +73,6 @@ interface StepResult {
   serverPacketsReceived: number;
   /** Whole machine over the window (all cores, 100 % = one core), from /proc/stat. */
   machine: { busyPct: number; stealPct: number } | null;
-}
-
-/** Busy and steal ticks (1/100 s) of all CPUs from /proc/stat; null where unavailable. */
-function machineTicks(): { busy: number; steal: number } | null {
-  try {
-    const line = readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "";
-    const v = line.trim().split(/\s+/).slice(1).map(Number);
-    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = v;
-    return { busy: user + nice + system + irq + softirq, steal };
-  } catch {
-    return null;
-  }
-}
-
-/** Pins every thread of `pid` to `cpuList`; returns false when that is not possible here. */
-function pin(pid: number, cpuList: string): boolean {
-  try {
-    execFileSync("taskset", ["-a", "-p", "-c", cpuList, String(pid)], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function currentAffinity(pid: number): string | null {
-  try {
-    const out = execFileSync("taskset", ["-p", "-c", String(pid)], { encoding: "utf8" });
-    return /list:\s*(\S+)/.exec(out)?.[1] ?? null;
-  } catch {
-    return null;
-  }
 }
 
 class LoadChild {

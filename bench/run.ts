@@ -18,6 +18,7 @@ const BENCHES: Array<[string, string]> = [
   ["B6", "./b6-connect.js"],
   ["B7", "./b7-stt.js"],
   ["B8", "./b8-tts.js"],
+  ["B9", "./b9-phone-capacity.js"],
 ];
 
 const wanted = process.argv.slice(2).map((a) => a.toLowerCase());

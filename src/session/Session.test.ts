@@ -530,6 +530,17 @@ describe("interruption report and send-ahead (transports that buffer)", () => {
     await h.close();
   });
 
+  it("a reply that finished playing is not reported as interrupted by the next turn's clear", async () => {
+    const clears: unknown[] = [];
+    const handler = new Scripted([[24000, tone(0.4, 24000)]], { outputSampleRate: 24000 });
+    const h = createHarness(handler, { onClear: (info) => clears.push(info), sendAheadMs: 100 });
+    await h.run(1000);
+    expect(h.frames).toHaveLength(20);
+    handler.clearQueue();
+    expect(clears).toEqual([]);
+    await h.close();
+  });
+
   it("sendAheadMs releases frames that much before their play time, pacing unchanged", async () => {
     const handler = new Scripted([[24000, tone(1, 24000)]], { outputSampleRate: 24000 });
     const h = createHarness(handler, { sendAheadMs: 100 });

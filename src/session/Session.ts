@@ -255,6 +255,9 @@ export class Session {
     const released = this.#releasedInRun;
     this.#releasedInRun = 0;
     const dropped = this.#outQueue.retain((q) => q.kind === "close");
+    // Still audible: frames were dropped, or the last one went out less than a frame (plus the
+    // send-ahead) ago. A reply that finished playing earlier is not interrupted by a new turn.
+    const playing = dropped > 0 || this.#clock.now() - this.#lastRelease < this.#aheadMs + 20;
     if (dropped > 0) this.#turns.handler("interrupted", this.#clock.now());
     this.#framer.clear();
     this.#needAnchor = true;
@@ -262,7 +265,7 @@ export class Session {
     this.#clearAc.abort();
     this.#clearAc = new AbortController();
     this.#outWake.notify();
-    if ((dropped > 0 || released > 0) && this.#opts.onClear) {
+    if (playing && (dropped > 0 || released > 0) && this.#opts.onClear) {
       try {
         this.#opts.onClear({ droppedFrames: dropped, releasedFrames: released });
       } catch (err) {

@@ -93,7 +93,8 @@ export interface SessionOptions {
   /**
    * Called after `clearQueue()` (an interruption) with the number of output frames that were
    * queued and are now dropped, so a transport can tell its far end to drop buffered audio too
-   * (Twilio `clear`). Not called when nothing had been played or queued since the last clear.
+   * (Twilio `clear`). Not called when nothing is playing: no frame was queued and the last one
+   * was released more than a frame (plus `sendAheadMs`) before.
    */
   onClear?: (info: ClearInfo) => void;
   /**

@@ -1,0 +1,436 @@
+/**
+ * B9 — telephone capacity: how many concurrent phone calls (Twilio Media Streams on
+ * `WS /telephone/handler`) one server core carries before output pacing slips. Same method and
+ * pass rule as B4.
+ *
+ * The server (a launched Stream with `ReplyOnPause(echo)`, output 24 kHz, real Silero v4 in its
+ * default worker) runs in this process, pinned to CPU 0 with `taskset` (all threads). Per call it
+ * decodes 8 kHz µ-law, resamples to 48 kHz, runs the VAD, and sends every 20 ms output frame as
+ * one µ-law `media` JSON message (24 kHz → 8 kHz), a `mark` every 5th. The calls are
+ * `TwilioCallSimulator`s in a child process (b9-load.ts) pinned to CPU 1; each plays
+ * leopard__test__8k_mulaw.wav (5.9 s) plus 2 s of silence in a loop in real time, so every call
+ * gets a reply of up to ~5.5 s about every 7.9 s (it plays while the next turn is spoken:
+ * ReplyOnPause only interrupts at the next turn's pause). The VAD now and then ends a turn
+ * mid-sentence on this 8 kHz audio, so some replies are shorter and some are cut by the next.
+ *
+ * Metric, measured on the server: per-frame output lateness. Each server socket's `send` is
+ * wrapped (the socket is reached from handler code with `getCurrentContext().websocket`; no src
+ * class is patched), so every outbound `media` message is timed as it leaves the session's
+ * `onAudio` (one message per 20 ms frame). Within one reply (messages since the last gap of more
+ * than 200 ms, the session's own re-anchor rule) message k is due at
+ * `first message time + max(0, k · 20 − 100) ms`: the session releases telephone output 100 ms
+ * ahead of play time, so a reply starts with a burst of 6 frames and is paced after that.
+ * Lateness = actual − due. Steps N = 1, 4, 8, 16, 24, … while p99 lateness ≤ 20 ms, then
+ * bisection. `B9_STEPS=16,32` overrides the steps, `B9_WARMUP_MS` the warm-up, `B9_SILENCE_MS`
+ * the silence in the loop, `B9_INPUT_RATE` the handler's input rate.
+ */
+import { type ChildProcess, fork } from "node:child_process";
+import { cpus } from "node:os";
+import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { fixturePath } from "../src/audio/testing/fixtures.js";
+import type { AudioChunk } from "../src/audio/types.js";
+import { getCurrentContext } from "../src/handlers/context.js";
+import { ReplyOnPause } from "../src/handlers/ReplyOnPause.js";
+import { Stream } from "../src/server/Stream.js";
+import type { TurnEvent } from "../src/server/streamEvents.js";
+import { getSileroModel } from "../src/vad/silero.js";
+import type { FromChild, LoadStats, ToChild } from "./b9-load.js";
+import { currentAffinity, machineTicks, pin } from "./cpu.js";
+import { type BenchReport, percentile } from "./report.js";
+import { cpuMs, round } from "./rtc-probe.js";
+
+const STEPS = process.env.B9_STEPS
+  ? process.env.B9_STEPS.split(",").map(Number)
+  : [1, 4, 8, 16, 24, 32, 40, 48, 64, 80, 96, 128, 160];
+const PASS_P99_MS = 20;
+/**
+ * After all calls are connected, before measuring: one loop of the audio, so every call has had
+ * its first turn (with 4 s the window saw ~25 % fewer output frames than in steady state).
+ */
+const WARMUP_MS = Number(process.env.B9_WARMUP_MS ?? 8000);
+const MEASURE_MS = 8000;
+/** Stop stepping once the bench has run this long (keeps it under ~4 min). */
+const BUDGET_MS = 190_000;
+const FIXTURE = "leopard__test__8k_mulaw.wav";
+const SILENCE_MS = Number(process.env.B9_SILENCE_MS ?? 2000);
+/** The handler's inputSampleRate (48 kHz is the default); `B9_INPUT_RATE=16000` to compare. */
+const INPUT_RATE = Number(process.env.B9_INPUT_RATE ?? 48_000);
+/** The Stream's send-ahead on WebSocket/telephone connections (WEBSOCKET_SEND_AHEAD_MS). */
+const AHEAD_MS = 100;
+/** Session.reanchorAfterMs default: a longer gap between frames starts a new run. */
+const REANCHOR_MS = 200;
+const MEDIA_PREFIX = '{"event":"media"';
+const CLEAR_PREFIX = '{"event":"clear"';
+const SERVER_CPU = "0";
+const CLIENT_CPU = "1";
+
+interface CallState {
+  /** Send time of the reply's first media message; k = messages since, -1 before any. */
+  t0: number;
+  k: number;
+  last: number;
+  /** Messages of the current reply sent within 5 ms of its first (the send-ahead burst). */
+  burst: number;
+}
+
+interface StepResult {
+  n: number;
+  connected: number;
+  lateness: number[];
+  replyStart: number[];
+  bursts: number[];
+  pauses: number;
+  reanchors: number;
+  clears: number;
+  loopP50: number;
+  loopP99: number;
+  loopMax: number;
+  /** Main-thread GC pauses in the window (ms each). */
+  gc: number[];
+  /** Frames more than 20 ms late; % of them, and % of all frames, with a GC pause in their slot. */
+  lateTotal: number;
+  lateInGcPct: number | null;
+  allInGcPct: number | null;
+  cpuPct: number;
+  client: LoadStats;
+  machine: { busyPct: number; stealPct: number } | null;
+}
+
+/** The load generator process and a request/answer helper over its IPC channel. */
+function startLoadChild(): {
+  proc: ChildProcess;
+  send(m: ToChild): void;
+  request<T extends FromChild["type"]>(
+    m: ToChild,
+    reply: T,
+    ms: number,
+  ): Promise<Extract<FromChild, { type: T }>>;
+  close(): Promise<void>;
+} {
+  const script = fileURLToPath(new URL("./b9-load.ts", import.meta.url));
+  // Inherit execArgv: under tsx it carries the loader that runs .ts files.
+  const proc = fork(script, [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const exited = new Promise<void>((r) => proc.once("exit", () => r()));
+  const send = (m: ToChild) => proc.send(m);
+  return {
+    proc,
+    send,
+    request: (m, reply, ms) =>
+      new Promise((resolve, reject) => {
+        const done = (err: Error | null, got?: FromChild) => {
+          clearTimeout(timer);
+          proc.off("message", onMessage);
+          proc.off("exit", onExit);
+          if (err) reject(err);
+          else resolve(got as Extract<FromChild, { type: typeof reply }>);
+        };
+        const onMessage = (got: FromChild) => {
+          if (got.type === "error") done(new Error(`load child: ${got.message}`));
+          else if (got.type === reply) done(null, got);
+        };
+        const onExit = () => done(new Error("load child exited"));
+        const timer = setTimeout(() => done(new Error(`load child: no ${reply} in ${ms} ms`)), ms);
+        proc.on("message", onMessage);
+        proc.once("exit", onExit);
+        send(m);
+      }),
+    async close() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      if (proc.connected) send({ type: "exit" });
+      const timer = setTimeout(() => proc.kill("SIGKILL"), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+// ------------------------------------------------------------------------------------------------
+
+async function sleep(ms: number): Promise<void> {
+  await new Promise((r) => setTimeout(r, ms));
+}
+
+export async function run(): Promise<BenchReport> {
+  const began = performance.now();
+  const multiCore = cpus().length >= 2;
+  const originalAffinity = currentAffinity(process.pid);
+  const pinnedServer = multiCore && originalAffinity !== null && pin(process.pid, SERVER_CPU);
+
+  const model = getSileroModel();
+  await model.warmup();
+
+  // --- server-side measurement ----------------------------------------------------------------
+  let measuring = false;
+  let lateness: number[] = [];
+  let replyStart: number[] = [];
+  let bursts: number[] = [];
+  let pauses = 0;
+  let reanchors = 0;
+  let clears = 0;
+  let gc: Array<{ start: number; end: number }> = [];
+  /** Due time of each lateness sample (same order). */
+  let dues: number[] = [];
+  // Entries arrive asynchronously: collect all, keep the window's (gc is reset when it starts).
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries())
+      gc.push({ start: e.startTime, end: e.startTime + e.duration });
+  });
+  gcObserver.observe({ entryTypes: ["gc"] });
+  const onMedia = (s: CallState, at: number) => {
+    if (s.k < 0 || at - s.last > REANCHOR_MS) {
+      s.t0 = at;
+      s.k = 0;
+      s.burst = 1;
+      if (measuring) reanchors++;
+    } else {
+      s.k++;
+      if (s.burst === s.k) {
+        if (at - s.t0 < 5) s.burst++;
+        else if (measuring) bursts.push(s.burst);
+      }
+      const due = s.t0 + Math.max(0, s.k * 20 - AHEAD_MS);
+      if (measuring) {
+        lateness.push(at - due);
+        dues.push(due);
+      }
+    }
+    s.last = at;
+  };
+  /** Times every text message the server sends on this telephone socket (once per socket). */
+  const observed = new WeakSet<object>();
+  const observe = (socket: unknown) => {
+    if (typeof socket !== "object" || socket === null || observed.has(socket)) return;
+    observed.add(socket);
+    const ws = socket as { send(...args: unknown[]): void };
+    const original = ws.send.bind(ws);
+    const s: CallState = { t0: 0, k: -1, last: 0, burst: 0 };
+    ws.send = (...args: unknown[]) => {
+      const data = args[0];
+      if (typeof data === "string") {
+        if (data.startsWith(MEDIA_PREFIX)) onMedia(s, performance.now());
+        else if (data.startsWith(CLEAR_PREFIX)) {
+          s.k = -1;
+          if (measuring) clears++;
+        }
+      }
+      original(...args);
+    };
+  };
+  async function* echo(audio: AudioChunk) {
+    observe(getCurrentContext().websocket);
+    yield audio;
+  }
+  const onTurn = (e: TurnEvent) => {
+    if (!measuring) return;
+    if (e.type === "turn_detected") pauses++;
+    const d = e.latencies.turnDetectedToFirstAudioMs;
+    if (e.type === "first_audio_sent" && d !== undefined) replyStart.push(d);
+  };
+
+  const stream = new Stream({
+    handler: new ReplyOnPause(echo, { inputSampleRate: INPUT_RATE }),
+    modality: "audio",
+    concurrencyLimit: null,
+    telephone: { authToken: null },
+  });
+  stream.on("turn", onTurn);
+  const server = await stream.launch({ port: 0 });
+  const url = `${server.url.replace(/^http/, "ws")}/telephone/handler`;
+  const child = startLoadChild();
+  const pinnedClient =
+    pinnedServer && child.proc.pid !== undefined && pin(child.proc.pid, CLIENT_CPU);
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  const results: StepResult[] = [];
+
+  const step = async (n: number): Promise<StepResult> => {
+    await child.request(
+      { type: "start", url, n, fixture: fixturePath(FIXTURE), silenceMs: SILENCE_MS },
+      "started",
+      60_000,
+    );
+    const until = performance.now() + 5000;
+    while (stream.liveConnections < n && performance.now() < until) await sleep(20);
+    const connected = stream.liveConnections;
+    await sleep(WARMUP_MS);
+    // --- measured window ---
+    lateness = [];
+    replyStart = [];
+    bursts = [];
+    pauses = 0;
+    reanchors = 0;
+    clears = 0;
+    gc = [];
+    dues = [];
+    const cpu0 = cpuMs();
+    const machine0 = machineTicks();
+    const t0 = performance.now();
+    loop.reset();
+    loop.enable();
+    measuring = true;
+    child.send({ type: "mark" });
+    await sleep(MEASURE_MS);
+    measuring = false;
+    loop.disable();
+    const wall = performance.now() - t0;
+    const cpuPct = ((cpuMs() - cpu0) / wall) * 100;
+    const machine1 = machineTicks();
+    // A frame's slot is its due time + 20 ms; a GC pause running in it may have held it up. The
+    // share of all frames whose slot saw a GC is the baseline the late frames compare against.
+    const inGc = (due: number) => gc.some((g) => g.start < due + PASS_P99_MS && g.end > due);
+    const late = dues.filter((_, i) => (lateness[i] ?? 0) > PASS_P99_MS);
+    const pct = (part: number, whole: number) => (whole > 0 ? (part / whole) * 100 : null);
+    const { type: _t, ...client } = await child.request({ type: "stop" }, "stopped", 60_000);
+    const drained = performance.now() + 10_000;
+    while (stream.liveConnections > 0 && performance.now() < drained) await sleep(20);
+    for (const id of stream.handlers.keys()) await stream.closeConnection(id);
+    const r: StepResult = {
+      n,
+      connected,
+      lateness,
+      replyStart,
+      bursts,
+      pauses,
+      reanchors,
+      clears,
+      loopP50: loop.percentile(50) / 1e6,
+      loopP99: loop.percentile(99) / 1e6,
+      loopMax: loop.max / 1e6,
+      gc: gc.filter((g) => g.start < t0 + wall).map((g) => g.end - g.start),
+      lateTotal: late.length,
+      lateInGcPct: pct(late.filter(inGc).length, late.length),
+      allInGcPct: pct(dues.filter(inGc).length, dues.length),
+      cpuPct,
+      client,
+      machine:
+        machine0 && machine1
+          ? {
+              busyPct: ((machine1.busy - machine0.busy) * 10 * 100) / wall,
+              stealPct: ((machine1.steal - machine0.steal) * 10 * 100) / wall,
+            }
+          : null,
+    };
+    const p99 = percentile(lateness, 99) ?? 0;
+    console.error(
+      `B9: N=${n} p99 lateness ${p99.toFixed(2)} ms, server CPU ${cpuPct.toFixed(0)}%, loop p99 ${r.loopP99.toFixed(1)} ms, client CPU ${client.cpuPct.toFixed(0)}%${r.machine ? `, machine ${r.machine.busyPct.toFixed(0)}% of ${cpus().length * 100}%` : ""}`,
+    );
+    return r;
+  };
+  const passes = (r: StepResult) =>
+    r.connected === r.n && (percentile(r.lateness, 99) ?? Number.POSITIVE_INFINITY) <= PASS_P99_MS;
+
+  try {
+    let lastPass = 0;
+    let firstFail: number | null = null;
+    for (const n of STEPS) {
+      if (performance.now() - began > BUDGET_MS) break;
+      const r = await step(n);
+      results.push(r);
+      if (!passes(r)) {
+        firstFail = n;
+        break;
+      }
+      lastPass = n;
+    }
+    // Narrow the gap between the last passing and the first failing step (bisection).
+    while (
+      firstFail !== null &&
+      firstFail - lastPass > Math.max(2, lastPass / 8) &&
+      performance.now() - began < BUDGET_MS
+    ) {
+      const n = Math.round((lastPass + firstFail) / 2);
+      const r = await step(n);
+      results.push(r);
+      if (passes(r)) lastPass = n;
+      else firstFail = n;
+    }
+  } finally {
+    await child.close();
+    await server.close();
+    stream.off("turn", onTurn);
+    gcObserver.disconnect();
+    await model.close();
+    if (pinnedServer && originalAffinity) pin(process.pid, originalAffinity);
+  }
+
+  results.sort((a, b) => a.n - b.n);
+  const rows = results.map((r) => {
+    const p99 = percentile(r.lateness, 99);
+    const c = r.client;
+    const seconds = MEASURE_MS / 1000;
+    return {
+      N: r.n,
+      connected: r.connected,
+      frames: r.lateness.length + r.reanchors,
+      "frames/call/s": round((r.lateness.length + r.reanchors) / r.n / seconds, 1),
+      "late p50 ms": round(percentile(r.lateness, 50)),
+      "late p99 ms": round(p99),
+      "late max ms": r.lateness.length ? round(Math.max(...r.lateness)) : null,
+      "loop p50 ms": round(r.loopP50),
+      "loop p99 ms": round(r.loopP99),
+      "loop max ms": round(r.loopMax),
+      "server CPU %": round(r.cpuPct, 1),
+      "GC max ms": r.gc.length ? round(Math.max(...r.gc)) : null,
+      "GC ms/s": round(r.gc.reduce((a, b) => a + b, 0) / seconds, 1),
+      "late>20 frames": r.lateTotal,
+      "late in GC %": round(r.lateInGcPct, 0),
+      "all in GC %": round(r.allInGcPct, 0),
+      "reply start p50 ms": round(percentile(r.replyStart, 50)),
+      "reply start p99 ms": round(percentile(r.replyStart, 99)),
+      "pauses/s": round(r.pauses / seconds, 2),
+      "re-anchors": r.reanchors,
+      clears: r.clears,
+      "client CPU %": round(c.cpuPct, 1),
+      "client tick p99 ms": round(c.tickLateP99),
+      "in msgs/s": round(c.mediaSent / seconds, 0),
+      "out msgs/s": round(c.mediaReceived / seconds, 0),
+      "caller underruns": c.underruns,
+      "underrun ms": round(c.underrunMs, 0),
+      "other CPU %": r.machine
+        ? round(Math.max(0, r.machine.busyPct - r.cpuPct - c.cpuPct), 1)
+        : null,
+      "steal %": r.machine ? round(r.machine.stealPct, 1) : null,
+      pass: p99 !== null && p99 <= PASS_P99_MS && r.connected === r.n ? "yes" : "no",
+    };
+  });
+  const firstFail = rows.find((r) => r.pass === "no");
+  const capacity = Math.max(
+    0,
+    ...rows.filter((r) => r.pass === "yes" && (!firstFail || r.N < firstFail.N)).map((r) => r.N),
+  );
+  const busySteps = rows.filter((r) => (r["other CPU %"] ?? 0) > 15).map((r) => r.N);
+  const clientLimited = results.filter((r) => r.client.cpuPct > 85).map((r) => r.n);
+  const allBursts = results.flatMap((r) => r.bursts);
+  const protocolErrors = results.reduce((s, r) => s + r.client.protocolErrors, 0);
+  const closedEarly = results.reduce((s, r) => s + r.client.closedEarly, 0);
+  return {
+    id: INPUT_RATE === 48_000 ? "B9" : `B9-in${INPUT_RATE / 1000}k`,
+    title: `telephone capacity: Twilio calls on one server core (µ-law 8 kHz in, Silero VAD, echo out as 8 kHz µ-law JSON); largest passing N = ${capacity}${firstFail ? "" : " (no step failed: limit not reached)"}`,
+    columns: Object.keys(rows[0] ?? { N: 0 }),
+    rows,
+    notes: [
+      `pass = p99 output-frame lateness <= ${PASS_P99_MS} ms with every call connected (as B4); largest passing N: ${capacity}`,
+      pinnedServer
+        ? `server (this process, all threads incl. the VAD worker) pinned to CPU ${SERVER_CPU}; load generator ${pinnedClient ? `pinned to CPU ${CLIENT_CPU}` : "NOT pinned"} (one child process, TwilioCallSimulator calls)`
+        : "NOT pinned (taskset unavailable or a single CPU): server and calls share the machine's cores",
+      `per call: 8 kHz µ-law in → ${INPUT_RATE / 1000} kHz (ReplyOnPause's inputSampleRate${INPUT_RATE === 48_000 ? ", the default; B9_INPUT_RATE=16000 runs the comparison" : ""}) → Silero VAD (at 16 kHz, in its worker); reply = echo of the turn at ${INPUT_RATE / 1000} kHz → 24 kHz (outputSampleRate) → 8 kHz µ-law, one \`media\` JSON message per 20 ms frame, a \`mark\` every 5th`,
+      `each step: connect N calls, ${WARMUP_MS / 1000} s warm-up, ${MEASURE_MS / 1000} s measured; each call loops ${FIXTURE} + ${SILENCE_MS / 1000} s of silence in real time (one turn per loop), offsets spread over the loop and the 20 ms tick`,
+      `lateness: server-side, send time of media message k of a reply − (its first message + max(0, k·20 − ${AHEAD_MS}) ms), timed by wrapping each server socket's send (reached via getCurrentContext().websocket in the reply function); a reply = messages without a gap > ${REANCHOR_MS} ms`,
+      `send-ahead check: a reply's first ${allBursts.length ? `${percentile(allBursts, 50)} (median over ${allBursts.length} replies)` : "? (no complete reply seen)"} messages went out within 5 ms of each other (${AHEAD_MS / 20 + 1} expected with ${AHEAD_MS} ms ahead); the lateness formula assumes ${AHEAD_MS} ms`,
+      "reply start = turn_detected → first reply frame released (stream.on('turn') latencies); frames/call/s = output frames per call per second in the window (50 = talking all the time)",
+      "GC = main-thread garbage collection pauses (PerformanceObserver 'gc') in the window; late>20 frames = frames released more than 20 ms late; late in GC % = share of them with a GC pause running between their due time and 20 ms later, all in GC % = the same share over all frames (what chance alone gives)",
+      "server CPU % = process CPU time (all threads) / wall time, so 100 % = the one pinned core; client CPU % likewise for the load generator",
+      "caller underruns = times a call's playback buffer (Twilio's, replayed from the media arrival times in the client) ran dry inside a reply; the 100 ms send-ahead hides lateness below ~100 ms from the caller",
+      "re-anchors = replies started (plus pacing gaps > 200 ms, which the lateness metric cannot see); clears = `clear` messages sent: real interruptions only (a new turn while a reply is still playing, e.g. when the VAD splits a sentence)",
+      "other CPU % = whole machine (/proc/stat, 100 % = one core) minus server and client; steal % = hypervisor steal",
+      `steps: ${STEPS.join(", ")} until the first failure, then bisection (budget ${BUDGET_MS / 1000} s)`,
+      `protocol errors seen by the simulators: ${protocolErrors}; calls closed by the server before hang-up: ${closedEarly}`,
+      busySteps.length > 0
+        ? `WARNING: other processes used > 15 % of a core at N = ${busySteps.join(", ")}: the machine was not quiet, lateness there is not the server's alone`
+        : "the machine was quiet (other processes < 15 % of a core at every step)",
+      clientLimited.length > 0
+        ? `client CPU above 85 % at N = ${clientLimited.join(", ")}: the load generator may be the limit there`
+        : "client CPU stayed below 85 % at every step",
+    ],
+  };
+}
