@@ -27,6 +27,7 @@ import { Stream } from "../src/server/Stream.js";
 import type { WebRtcConnection } from "../src/transports/webrtc/WebRtcConnection.js";
 import { getSileroModel } from "../src/vad/silero.js";
 import type { FromChild, LoadStats, ToChild } from "./b4-load.js";
+import { searchCapacity } from "./capacity.js";
 import { currentAffinity, machineTicks, pin } from "./cpu.js";
 import { type BenchReport, percentile } from "./report.js";
 import { cpuMs, installConnectionProbe, isLog, round } from "./rtc-probe.js";
@@ -269,30 +270,15 @@ export async function run(): Promise<BenchReport> {
     r.connected === r.n && (percentile(r.lateness, 99) ?? Number.POSITIVE_INFINITY) <= PASS_P99_MS;
 
   try {
-    let lastPass = 0;
-    let firstFail: number | null = null;
-    for (const n of STEPS) {
-      if (performance.now() - began > BUDGET_MS) break;
-      const r = await step(n);
-      results.push(r);
-      if (!passes(r)) {
-        firstFail = n;
-        break;
-      }
-      lastPass = n;
-    }
-    // Narrow the gap between the last passing and the first failing step (bisection).
-    while (
-      firstFail !== null &&
-      firstFail - lastPass > 2 &&
-      performance.now() - began < BUDGET_MS
-    ) {
-      const n = Math.round((lastPass + firstFail) / 2);
-      const r = await step(n);
-      results.push(r);
-      if (passes(r)) lastPass = n;
-      else firstFail = n;
-    }
+    results.push(
+      ...(await searchCapacity({
+        steps: STEPS,
+        step,
+        passes,
+        deadline: began + BUDGET_MS,
+        closeEnough: () => 2,
+      })),
+    );
   } finally {
     await child.close();
     await server.close();

@@ -36,6 +36,7 @@ import { Stream } from "../src/server/Stream.js";
 import type { TurnEvent } from "../src/server/streamEvents.js";
 import { getSileroModel } from "../src/vad/silero.js";
 import type { FromChild, LoadStats, ToChild } from "./b9-load.js";
+import { searchCapacity } from "./capacity.js";
 import { currentAffinity, machineTicks, pin } from "./cpu.js";
 import { type BenchReport, percentile } from "./report.js";
 import { cpuMs, round } from "./rtc-probe.js";
@@ -320,30 +321,15 @@ export async function run(): Promise<BenchReport> {
     r.connected === r.n && (percentile(r.lateness, 99) ?? Number.POSITIVE_INFINITY) <= PASS_P99_MS;
 
   try {
-    let lastPass = 0;
-    let firstFail: number | null = null;
-    for (const n of STEPS) {
-      if (performance.now() - began > BUDGET_MS) break;
-      const r = await step(n);
-      results.push(r);
-      if (!passes(r)) {
-        firstFail = n;
-        break;
-      }
-      lastPass = n;
-    }
-    // Narrow the gap between the last passing and the first failing step (bisection).
-    while (
-      firstFail !== null &&
-      firstFail - lastPass > Math.max(2, lastPass / 8) &&
-      performance.now() - began < BUDGET_MS
-    ) {
-      const n = Math.round((lastPass + firstFail) / 2);
-      const r = await step(n);
-      results.push(r);
-      if (passes(r)) lastPass = n;
-      else firstFail = n;
-    }
+    results.push(
+      ...(await searchCapacity({
+        steps: STEPS,
+        step,
+        passes,
+        deadline: began + BUDGET_MS,
+        closeEnough: (lastPass) => Math.max(2, lastPass / 8),
+      })),
+    );
   } finally {
     await child.close();
     await server.close();

@@ -4,7 +4,7 @@ import type { AudioChunk } from "../audio/types.js";
 import { getLogger } from "../logger.js";
 import { ensureModel } from "../models/cache.js";
 import { getModelSpec } from "../models/registry.js";
-import { startModuleWorker, WorkerCalls } from "../utils/worker.js";
+import { closeModelWorker, startModuleWorker, WorkerCalls } from "../utils/worker.js";
 import { DEFAULT_TOKENS_PER_SECOND, MIN_STT_SAMPLES, MOONSHINE_SAMPLE_RATE } from "./constants.js";
 import type { SttModel, SttModelName, SttModelOptions, SttResult } from "./sttTypes.js";
 import type { SttWorkerData, SttWorkerRequest, SttWorkerResponse } from "./sttWorker.js";
@@ -168,21 +168,7 @@ export class MoonshineStt implements SttModel {
     const worker = this.worker;
     this.worker = null;
     if (worker === null) return;
-    // Terminating a thread inside onnxruntime can abort the process: ask the worker to finish
-    // its queue and end by itself.
-    worker.ref();
-    const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
-    worker.postMessage({ close: true });
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(true), 30_000);
-    });
-    const late = await Promise.race([exited.then(() => false), timedOut]);
-    clearTimeout(timer);
-    if (late) {
-      this.calls.failAll(new Error("the STT model was closed"));
-      await worker.terminate();
-    }
+    await closeModelWorker(worker, this.calls, 30_000, "the STT model was closed");
   }
 
   /** Alias of {@link MoonshineStt.close}. */

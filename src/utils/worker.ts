@@ -129,3 +129,36 @@ export class WorkerCalls<T> {
     return call;
   }
 }
+
+/**
+ * Ends a model worker gracefully: terminating a thread inside onnxruntime can abort the
+ * process, so the worker is asked to finish its queue and exit (`{ close: true }`); only if it
+ * has not exited after `timeoutMs` are the calls in flight failed with `reason` and the thread
+ * terminated.
+ *
+ * @example
+ * ```ts
+ * await closeModelWorker(worker, calls, 10_000, "SileroVad was closed");
+ * ```
+ * @internal
+ */
+export async function closeModelWorker<T>(
+  worker: Worker,
+  calls: WorkerCalls<T>,
+  timeoutMs: number,
+  reason: string,
+): Promise<void> {
+  worker.ref();
+  const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+  worker.postMessage({ close: true });
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(true), timeoutMs);
+  });
+  const late = await Promise.race([exited.then(() => false), timedOut]);
+  clearTimeout(timer);
+  if (late) {
+    calls.failAll(new Error(reason));
+    await worker.terminate();
+  }
+}

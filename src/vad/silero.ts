@@ -2,7 +2,7 @@ import type { Worker } from "node:worker_threads";
 import { assertAudioChunk, downmixToMono } from "../audio/convert.js";
 import type { AudioChunk } from "../audio/types.js";
 import { getLogger } from "../logger.js";
-import { startModuleWorker, WorkerCalls } from "../utils/worker.js";
+import { closeModelWorker, startModuleWorker, WorkerCalls } from "../utils/worker.js";
 import type { SileroVersion } from "./sileroInference.js";
 import { checkWindow, defaultSileroModelPath } from "./sileroInference.js";
 import type {
@@ -217,21 +217,7 @@ export class SileroVad implements PauseDetectionModel<Partial<SileroVadOptions>>
     const worker = this.worker;
     this.worker = null;
     if (worker === null) return;
-    // Terminating a thread inside onnxruntime aborts the process, so ask the worker to finish
-    // its queue and end by itself; calls in flight complete normally.
-    worker.ref();
-    const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
-    worker.postMessage({ close: true });
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(true), 10_000);
-    });
-    const late = await Promise.race([exited.then(() => false), timedOut]);
-    clearTimeout(timer);
-    if (late) {
-      this.calls.failAll(new Error("SileroVad was closed"));
-      await worker.terminate();
-    }
+    await closeModelWorker(worker, this.calls, 10_000, "SileroVad was closed");
   }
 
   /** Alias of {@link SileroVad.close}. */
