@@ -70,7 +70,12 @@ function requestedUrl(
 ): string | null {
   const base = config.publicBase ?? requestOrigin(headers, secure);
   if (base === null) return null;
-  const url = new URL(base);
+  let url: URL;
+  try {
+    url = new URL(base);
+  } catch {
+    return null;
+  }
   const wantSecure = url.protocol === "https:" || url.protocol === "wss:";
   const proto =
     scheme === "ws"

@@ -1,6 +1,7 @@
 import { getLogger } from "../../logger.js";
 import { readInputHookBody } from "../components.js";
 import type { Stream } from "../Stream.js";
+import { parseRequestTarget } from "./request.js";
 import { type HttpResponse, json, type RouteRequest } from "./router.js";
 
 const log = getLogger("http");
@@ -69,7 +70,7 @@ function sseFrame(event: string, data: unknown): string {
 export async function outputsRoute(stream: Stream, req: RouteRequest): Promise<HttpResponse> {
   const denied = await refused(stream, req);
   if (denied) return denied;
-  const id = new URL(req.pathAndQuery, "http://localhost").searchParams.get("webrtc_id");
+  const id = parseRequestTarget(req.pathAndQuery)?.searchParams.get("webrtc_id");
   if (!id) {
     return json(422, {
       detail: [

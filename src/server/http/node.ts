@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Stream } from "../Stream.js";
 import type { MountOptions } from "../streamTypes.js";
-import { isTlsRequest, nodeHeaders } from "./request.js";
+import { isTlsRequest, nodeHeaders, parseRequestTarget } from "./request.js";
 import { matchRoute, type RequestBody, streamRoutes } from "./router.js";
 
 /**
@@ -22,7 +22,13 @@ export function createNodeListener(
 ): (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void {
   const routes = streamRoutes(stream, options);
   return (req, res, next) => {
-    const url = new URL(req.url ?? "/", "http://localhost");
+    const url = parseRequestTarget(req.url);
+    if (url === null) {
+      res
+        .writeHead(400, { "content-type": "application/json" })
+        .end(JSON.stringify({ detail: "Bad request target" }));
+      return;
+    }
     const route = matchRoute(routes, req.method ?? "GET", url.pathname);
     if (!route) {
       if (next) return next();

@@ -59,10 +59,39 @@ function first(value: string | undefined): string | undefined {
  */
 export function requestOrigin(headers: HeaderMap, secure: boolean): string | null {
   const host = first(headers["x-forwarded-host"]) ?? headers.host;
-  if (!host || !HOST.test(host)) return null;
+  if (!host || host.length > 300 || !HOST.test(host)) return null;
   const proto = first(headers["x-forwarded-proto"])?.toLowerCase();
   const scheme = proto === "https" || proto === "http" ? proto : secure ? "https" : "http";
-  return `${scheme}://${host}`;
+  // The pattern admits forms the URL parser refuses (port 99999, `[:::]`); only an origin that
+  // parses is returned, so no caller can throw on it.
+  try {
+    return new URL(`${scheme}://${host}`).origin;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The path and query of a request target, parsed without ever throwing: `null` for a target
+ * the URL parser refuses (`//`, `//a:b`, `http://[/`, …). Absolute-form targets
+ * (`http://host/path`) give their path; a target that does not start with `/` and is not
+ * absolute is refused.
+ *
+ * @internal
+ */
+export function parseRequestTarget(target: string | undefined): URL | null {
+  const raw = target ?? "/";
+  if (raw.length > 16_384) return null;
+  try {
+    if (raw.startsWith("/")) {
+      // Prefixed, "//x" stays a path ("//x") instead of a scheme-relative URL with host "x".
+      return new URL(`http://localhost${raw}`);
+    }
+    const url = new URL(raw);
+    return url.protocol === "http:" || url.protocol === "https:" ? url : null;
+  } catch {
+    return null;
+  }
 }
 
 /**

@@ -5,7 +5,7 @@ import { getLogger } from "../../logger.js";
 import type { Stream } from "../Stream.js";
 import type { MountOptions } from "../streamTypes.js";
 import { twilioRequestAllowed } from "../telephone.js";
-import { isTlsRequest, nodeHeaders } from "./request.js";
+import { isTlsRequest, nodeHeaders, parseRequestTarget } from "./request.js";
 import { normalizePrefix } from "./router.js";
 
 const log = getLogger("http");
@@ -78,36 +78,42 @@ export function createUpgradeListener(stream: Stream, options: MountOptions = {}
   const telephonePath = `${prefix}/telephone/handler`;
   return (req, socket, head) => {
     const pathAndQuery = req.url ?? "/";
-    const pathname = new URL(pathAndQuery, "http://localhost").pathname;
+    const pathname = parseRequestTarget(pathAndQuery)?.pathname;
     const telephone = stream.telephone;
     if (pathname !== websocketPath && !(pathname === telephonePath && telephone)) return false;
     socket.on("error", (err) => log.debug("upgrade socket error", { err }));
-    const headers = nodeHeaders(req);
-    const secure = isTlsRequest(req);
-    const accept = (transport: "websocket" | "telephone") =>
-      wsServerFor(stream).handleUpgrade(req, socket, head, (ws) =>
-        stream.acceptWebSocket(ws, transport),
-      );
-    if (pathname === telephonePath && telephone) {
-      if (!twilioRequestAllowed(telephone, { pathAndQuery, headers, secure, params: {} }, "ws")) {
-        log.info("refused a Media Streams connection with a bad signature");
-        refuse(socket, 403, "Invalid or missing X-Twilio-Signature");
+    try {
+      const headers = nodeHeaders(req);
+      const secure = isTlsRequest(req);
+      const accept = (transport: "websocket" | "telephone") =>
+        wsServerFor(stream).handleUpgrade(req, socket, head, (ws) =>
+          stream.acceptWebSocket(ws, transport),
+        );
+      if (pathname === telephonePath && telephone) {
+        if (!twilioRequestAllowed(telephone, { pathAndQuery, headers, secure, params: {} }, "ws")) {
+          log.info("refused a Media Streams connection with a bad signature");
+          refuse(socket, 403, "Invalid or missing X-Twilio-Signature");
+          return true;
+        }
+        accept("telephone");
         return true;
       }
-      accept("telephone");
-      return true;
+      stream
+        .authorize("websocket", pathAndQuery, headers, secure)
+        .then((denied) => {
+          if (socket.destroyed) return;
+          if (denied) refuse(socket, denied.status, denied.detail);
+          else accept("websocket");
+        })
+        .catch((err: unknown) => {
+          log.error("websocket upgrade failed", { err });
+          refuse(socket, 500, "Internal Server Error");
+        });
+    } catch (err) {
+      // Nothing a client sends may throw out of an `upgrade` event: that would end the process.
+      log.error("websocket upgrade failed", { err });
+      if (!socket.destroyed) refuse(socket, 400, "Bad Request");
     }
-    stream
-      .authorize("websocket", pathAndQuery, headers, secure)
-      .then((denied) => {
-        if (socket.destroyed) return;
-        if (denied) refuse(socket, denied.status, denied.detail);
-        else accept("websocket");
-      })
-      .catch((err: unknown) => {
-        log.error("websocket upgrade failed", { err });
-        refuse(socket, 500, "Internal Server Error");
-      });
     return true;
   };
 }
