@@ -15,7 +15,8 @@ import { realClock } from "../utils/clock.js";
 import { getSileroModel } from "../vad/silero.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
-const DEFAULT_FILE = resolve(here, "../../../shared/fixtures/audio/synthetic/48k/two_turns.wav");
+/** The two-turn recording of the repository's fixtures (present in a clone, not in the package). */
+const DEFAULT_FILE = resolve(here, "../../fixtures/audio/synthetic/48k/two_turns.wav");
 
 export async function runReplay(args: string[]): Promise<number> {
   const file = args[0] ? resolve(args[0]) : DEFAULT_FILE;

@@ -18,7 +18,7 @@ import { UnknownModelError } from "../models/registry.js";
 import { closeSttModels, getSttModel, MoonshineStt, sttForChunks } from "./moonshine.js";
 import { wer } from "./testing/wer.js";
 
-/** From /work/shared/fixtures/audio/MANIFEST.md. */
+/** From fixtures/audio/MANIFEST.md. */
 const LEOPARD =
   "Mr quilter is the apostle of the middle classes and we are glad to welcome his gospel";
 

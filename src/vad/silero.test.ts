@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resample } from "../audio/resample.js";
+import { fixturePath } from "../audio/testing/fixtures.js";
 import { readWavFile } from "../audio/wav.js";
 import { configureLogger } from "../logger.js";
 import { getSileroModel, SileroVad } from "./silero.js";
@@ -13,8 +14,7 @@ import { resolveSileroOptions, segmentSpeech, speechDuration } from "./speechTim
 import type { SpeechChunk } from "./types.js";
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
-const fixtures = join(repoRoot, "..", "shared", "fixtures", "audio");
-const synthetic = (rate: "16k" | "48k", name: string) => join(fixtures, "synthetic", rate, name);
+const synthetic = (rate: "16k" | "48k", name: string) => fixturePath(`synthetic/${rate}/${name}`);
 
 /** Reads a mono PCM16 fixture. */
 async function readPcm16(path: string): Promise<{ rate: number; samples: Int16Array }> {

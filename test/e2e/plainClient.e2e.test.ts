@@ -47,7 +47,9 @@ interface Exchange {
 /** Records every POST /webrtc/offer of a page with the server's JSON answer. */
 function recordOffers(page: Page): Exchange[] {
   const exchanges: Exchange[] = [];
-  page.on("requestfinished", (request) => {
+  // Recorded when each POST is sent (the page's order), not when it completes: a candidate POST
+  // may finish before the offer's answer arrives.
+  page.on("request", (request) => {
     if (request.method() !== "POST" || !request.url().endsWith("/webrtc/offer")) return;
     const entry: Exchange = { request: request.postDataJSON() as PostedBody, response: undefined };
     exchanges.push(entry);

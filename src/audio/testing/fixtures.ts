@@ -1,22 +1,21 @@
 /**
- * Test helper: locates the shared audio fixtures. The repository is expected to sit next to a
- * `shared/` folder (`<repo>/../shared/fixtures/audio`), as in the development and CI layouts.
- * Not part of the published package.
+ * Test helper: locates the audio fixtures that live in the repository (`<repo>/fixtures/audio`,
+ * with their MANIFEST and licence notes). Not part of the published package.
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /**
- * Absolute path of the shared audio fixtures folder: `FASTRTC_FIXTURES` when set, else
- * `<repo root>/../shared/fixtures/audio`.
+ * Absolute path of the audio fixtures folder: `FASTRTC_FIXTURES` when set, else
+ * `<repo root>/fixtures/audio`.
  */
 export const FIXTURES_DIR: string =
   process.env.FASTRTC_FIXTURES ??
   // this file is <repo>/src/audio/testing/fixtures.ts
-  fileURLToPath(new URL("../../../../shared/fixtures/audio/", import.meta.url));
+  fileURLToPath(new URL("../../../fixtures/audio/", import.meta.url));
 
 /**
- * Absolute path of a shared audio fixture.
+ * Absolute path of an audio fixture.
  *
  * @param name path relative to the fixtures folder, e.g. `"leopard__test.wav"` or
  *   `"synthetic/16k/two_turns.wav"`.
