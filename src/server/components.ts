@@ -1,4 +1,5 @@
 import type { InputComponent, OutputComponent } from "../ui/componentTypes.js";
+import { boundedEcho } from "./boundedJson.js";
 import type { ValidationIssue } from "./offerBody.js";
 
 const INPUT_TYPES = ["textbox", "number", "slider", "dropdown", "checkbox"] as const;
@@ -129,7 +130,7 @@ function checkValue(c: InputComponent, value: unknown): ValidationIssue | null {
     type,
     loc,
     msg,
-    input: value,
+    input: boundedEcho(value),
     ...(ctx ? { ctx } : {}),
   });
   switch (c.type) {
@@ -184,7 +185,7 @@ export function readInputHookBody(
           type: "model_attributes_type",
           loc: ["body"],
           msg: "Input should be a valid dictionary",
-          input: body,
+          input: boundedEcho(body),
         },
       ],
     };
@@ -197,14 +198,14 @@ export function readInputHookBody(
       type: "missing",
       loc: ["body", "webrtc_id"],
       msg: "Field required",
-      input: body,
+      input: boundedEcho(body),
     });
   } else if (typeof id !== "string" || id === "") {
     issues.push({
       type: "string_type",
       loc: ["body", "webrtc_id"],
       msg: "Input should be a valid string",
-      input: id,
+      input: boundedEcho(id),
     });
   }
   let values: unknown[];

@@ -1,3 +1,5 @@
+import { boundedEcho } from "./boundedJson.js";
+
 /**
  * One entry of a FastAPI/pydantic validation error document (`{"detail": [...]}`), which
  * FastRTC's clients and tests expect for malformed `/webrtc/offer` bodies.
@@ -73,7 +75,7 @@ export function parseOfferBody(raw: string | { parsed: unknown }): OfferBodyPars
           type: "model_attributes_type",
           loc: ["body"],
           msg: "Input should be a valid dictionary or object to extract fields from",
-          input: value ?? null,
+          input: boundedEcho(value ?? null),
         },
       ],
     };
@@ -87,20 +89,25 @@ export function parseOfferBody(raw: string | { parsed: unknown }): OfferBodyPars
         type: "string_type",
         loc: ["body", key],
         msg: "Input should be a valid string",
-        input: v,
+        input: boundedEcho(v),
       });
     }
   };
   const requiredString = (key: string) => {
     const v = obj[key];
     if (v === undefined) {
-      detail.push({ type: "missing", loc: ["body", key], msg: "Field required", input: obj });
+      detail.push({
+        type: "missing",
+        loc: ["body", key],
+        msg: "Field required",
+        input: boundedEcho(obj),
+      });
     } else if (typeof v !== "string") {
       detail.push({
         type: "string_type",
         loc: ["body", key],
         msg: "Input should be a valid string",
-        input: v,
+        input: boundedEcho(v),
       });
     }
   };
@@ -115,7 +122,7 @@ export function parseOfferBody(raw: string | { parsed: unknown }): OfferBodyPars
       type: "dict_type",
       loc: ["body", "candidate"],
       msg: "Input should be a valid dictionary",
-      input: candidate,
+      input: boundedEcho(candidate),
     });
   }
   requiredString("type");

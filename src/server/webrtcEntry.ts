@@ -3,7 +3,10 @@ import { getLogger } from "../logger.js";
 import { Session } from "../session/Session.js";
 import type { SessionMode } from "../session/sessionTypes.js";
 import type { OfferedMedia } from "../transports/webrtc/WebRtcConnection.js";
-import { WebRtcConnection } from "../transports/webrtc/WebRtcConnection.js";
+import {
+  DEFAULT_NEGOTIATION_TIMEOUT_MS,
+  WebRtcConnection,
+} from "../transports/webrtc/WebRtcConnection.js";
 import type { IceServer, PeerState } from "../transports/webrtc/webrtcTypes.js";
 import { type Clock, startTimer } from "../utils/clock.js";
 import type { ConnectionEntry } from "./connectionEntry.js";
@@ -75,7 +78,12 @@ export class WebRtcEntry implements ConnectionEntry {
     this.id = options.id;
     this.handler = options.handler;
     this.connection = new WebRtcConnection(
-      { iceServers: options.iceServers, additionalHostAddresses: options.additionalHostAddresses },
+      {
+        iceServers: options.iceServers,
+        additionalHostAddresses: options.additionalHostAddresses,
+        // Every await on the peer while answering is bounded (issue 12, D3).
+        negotiationTimeoutMs: Math.min(options.connectTimeoutMs, DEFAULT_NEGOTIATION_TIMEOUT_MS),
+      },
       {
         onAudio: (pcm) => this.#session?.pushAudio([48000, pcm, "stereo"]),
         onDataChannel: () => this.#maybeStart(),

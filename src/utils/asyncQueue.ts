@@ -1,8 +1,21 @@
 import { Fifo } from "./fifo.js";
 
 /**
- * An unbounded FIFO queue with an awaitable `get()`, the TypeScript stand-in for Python's
- * `asyncio.Queue` in handler code.
+ * Options of an {@link AsyncQueue}.
+ *
+ * @example
+ * ```ts
+ * const q = new AsyncQueue<string>({ maxSize: 100 } satisfies AsyncQueueOptions);
+ * ```
+ */
+export interface AsyncQueueOptions {
+  /** Most items kept; a `put()` on a full queue drops the oldest. Default: unbounded. */
+  maxSize?: number;
+}
+
+/**
+ * A FIFO queue with an awaitable `get()`, the TypeScript stand-in for Python's `asyncio.Queue`
+ * in handler code. Unbounded unless `maxSize` is given (then the oldest items are dropped).
  *
  * @example
  * ```ts
@@ -14,12 +27,26 @@ import { Fifo } from "./fifo.js";
 export class AsyncQueue<T> {
   readonly #items = new Fifo<T>();
   #waiters: Array<(item: T) => void> = [];
+  readonly #maxSize: number;
+  /** Items dropped because the queue was full. */
+  dropped = 0;
+
+  constructor(options: AsyncQueueOptions = {}) {
+    this.#maxSize = options.maxSize ?? Number.POSITIVE_INFINITY;
+  }
 
   /** Adds an item, handing it straight to the oldest waiting `get()` if any. */
   put(item: T): void {
     const waiter = this.#waiters.shift();
-    if (waiter) waiter(item);
-    else this.#items.push(item);
+    if (waiter) {
+      waiter(item);
+      return;
+    }
+    this.#items.push(item);
+    if (this.#items.length > this.#maxSize) {
+      this.#items.shift();
+      this.dropped++;
+    }
   }
 
   /** Number of queued items. */

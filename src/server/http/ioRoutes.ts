@@ -1,4 +1,5 @@
 import { getLogger } from "../../logger.js";
+import { boundedEcho } from "../boundedJson.js";
 import { readInputHookBody } from "../components.js";
 import type { Stream } from "../Stream.js";
 import { parseRequestTarget } from "./request.js";
@@ -44,12 +45,17 @@ export async function inputHookRoute(stream: Stream, req: RouteRequest): Promise
   if (read.values.length === 0) {
     return json(422, {
       detail: [
-        { type: "missing", loc: ["body"], msg: "No input values besides webrtc_id", input: value },
+        {
+          type: "missing",
+          loc: ["body"],
+          msg: "No input values besides webrtc_id",
+          input: boundedEcho(value),
+        },
       ],
     });
   }
   if (!stream.setInput(read.id, ...read.values)) {
-    return json(404, { detail: `Unknown webrtc_id ${JSON.stringify(read.id)}` });
+    return json(404, { detail: `Unknown webrtc_id ${JSON.stringify(boundedEcho(read.id))}` });
   }
   return json(200, { status: "ok" });
 }
@@ -78,7 +84,8 @@ export async function outputsRoute(stream: Stream, req: RouteRequest): Promise<H
       ],
     });
   }
-  if (!stream.isLive(id)) return json(404, { detail: `Unknown webrtc_id ${JSON.stringify(id)}` });
+  if (!stream.isLive(id))
+    return json(404, { detail: `Unknown webrtc_id ${JSON.stringify(boundedEcho(id))}` });
   return {
     status: 200,
     headers: {

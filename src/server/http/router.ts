@@ -1,5 +1,6 @@
 import { getLogger } from "../../logger.js";
 import { loadUiBundle, renderPage } from "../../ui/index.js";
+import { safeJsonStringify } from "../boundedJson.js";
 import type { Stream } from "../Stream.js";
 import type { MountOptions } from "../streamTypes.js";
 import { incomingCallTwiml, parseFormParams, twilioRequestAllowed } from "../telephone.js";
@@ -62,7 +63,11 @@ export interface StreamRoute {
  * @internal
  */
 export function json(status: number, value: unknown): HttpResponse {
-  return { status, headers: { "content-type": "application/json" }, body: JSON.stringify(value) };
+  return {
+    status,
+    headers: { "content-type": "application/json" },
+    body: safeJsonStringify(value),
+  };
 }
 
 /** Normalises a mount prefix: "" or "/x" without a trailing slash.

@@ -22,9 +22,134 @@ const log = getLogger("webrtc");
 /** Most side-band messages kept while the client's data channel is not open yet. */
 export const MAX_PENDING_MESSAGES = 256;
 
-/** The offer could not be parsed or applied. */
+/**
+ * The offer could not be parsed, applied or answered (HTTP 400).
+ *
+ * @example
+ * ```ts
+ * throw new InvalidSdpError("The offer has no media section");
+ * ```
+ */
 export class InvalidSdpError extends Error {
   override name = "InvalidSdpError";
+}
+
+/**
+ * A step of the negotiation with the peer did not finish in time (HTTP 400, like a bad offer:
+ * in practice only offers werift cannot use get here).
+ *
+ * @example
+ * ```ts
+ * if (err instanceof NegotiationTimeoutError) return { status: 400, body: { detail: err.message } };
+ * ```
+ */
+export class NegotiationTimeoutError extends InvalidSdpError {
+  override name = "NegotiationTimeoutError";
+}
+
+/** Default bound of each await on the peer while answering (setRemoteDescription, answer, gathering). */
+export const DEFAULT_NEGOTIATION_TIMEOUT_MS = 10_000;
+/** Bound of the peer's own close. */
+const CLOSE_TIMEOUT_MS = 2_000;
+/** Longest accepted SDP line. */
+const MAX_SDP_LINE = 4096;
+/** `m=<media> <port>[/<n>] <proto> <fmt> ...` (RFC 8866 §5.14). */
+const M_LINE = /^m=([a-z][a-z0-9-]*) (\d{1,5})(?:\/\d+)? ([A-Za-z0-9/_.-]+)(?: [^ ]+)+$/;
+
+/**
+ * Checks the shape of an offered SDP before it reaches werift: `v=0` first, every line
+ * `<letter>=<value>` (lines split on CRLF or LF, no empty line inside, no control characters),
+ * and at least one well-formed `m=` line. Returns the media kinds of the `m=` lines.
+ *
+ * @throws InvalidSdpError naming the first problem.
+ * @example
+ * ```ts
+ * checkOfferSdp("v=0\r\n\nm="); // throws: empty line 2
+ * ```
+ */
+export function checkOfferSdp(sdp: string): string[] {
+  const lines = sdp.split(/\r?\n/);
+  if (lines.at(-1) === "") lines.pop();
+  if (lines[0] !== "v=0") {
+    throw new InvalidSdpError("The offer is not an SDP session description (expected v=0 first)");
+  }
+  const kinds: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (line.length > MAX_SDP_LINE || !/^[a-z]=/.test(line) || hasControlCharacter(line)) {
+      throw new InvalidSdpError(
+        `The offer is not an SDP session description (line ${i + 1} is not <type>=<value>)`,
+      );
+    }
+    if (line.startsWith("m=")) {
+      const m = M_LINE.exec(line);
+      if (!m) throw new InvalidSdpError(`The offer has a malformed media line (line ${i + 1})`);
+      kinds.push(m[1] as string);
+    }
+  }
+  if (kinds.length === 0) {
+    throw new InvalidSdpError("The offer has no media section (expected at least one m= line)");
+  }
+  return kinds;
+}
+
+/** True when a line holds a control character other than tab. */
+function hasControlCharacter(line: string): boolean {
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return true;
+  }
+  return false;
+}
+
+/**
+ * Waits for `work`, at most `ms` and only while `signal` is not aborted.
+ *
+ * @throws NegotiationTimeoutError on timeout; InvalidSdpError when the connection closed first.
+ */
+function bounded<T>(work: Promise<T>, ms: number, what: string, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+    };
+    const onAbort = () => {
+      done();
+      reject(new InvalidSdpError(`The connection closed during ${what}`));
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(
+        new NegotiationTimeoutError(`The offer could not be answered: ${what} took over ${ms} ms`),
+      );
+    }, ms);
+    timer.unref?.();
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(
+      (v) => {
+        done();
+        resolve(v);
+      },
+      (err: unknown) => {
+        done();
+        reject(err);
+      },
+    );
+  });
+}
+
+/**
+ * Options of a {@link WebRtcConnection}.
+ *
+ * @example
+ * ```ts
+ * const options: PeerOptions = { iceServers: [], negotiationTimeoutMs: 5000 };
+ * ```
+ */
+export interface PeerOptions extends WebRtcConnectionOptions {
+  /** Bound of each await on the peer while answering. Default {@link DEFAULT_NEGOTIATION_TIMEOUT_MS}. */
+  negotiationTimeoutMs?: number;
 }
 
 /** One media section of the remote offer. */
@@ -63,6 +188,9 @@ export class WebRtcConnection {
   /** Messages sent before the data channel was open, delivered once it is (bounded). */
   readonly #pendingMessages: string[] = [];
   #closed = false;
+  /** Aborted by close(): every pending await on the peer ends. */
+  readonly #closing = new AbortController();
+  readonly #negotiationTimeoutMs: number;
   /** RTP packets sent so far. */
   packetsSent = 0;
   /** RTP packets received on accepted audio tracks. */
@@ -70,8 +198,9 @@ export class WebRtcConnection {
   /** Called with each outbound RTP payload right after it was handed to the transport. */
   onRtpSent: ((payload: OpusRtpPayload) => void) | null = null;
 
-  constructor(options: WebRtcConnectionOptions = {}, events: WebRtcConnectionEvents = {}) {
+  constructor(options: PeerOptions = {}, events: WebRtcConnectionEvents = {}) {
     this.#events = events;
+    this.#negotiationTimeoutMs = options.negotiationTimeoutMs ?? DEFAULT_NEGOTIATION_TIMEOUT_MS;
     this.#pc = new RTCPeerConnection({
       iceServers: options.iceServers ?? [],
       ...(options.additionalHostAddresses?.length
@@ -106,20 +235,25 @@ export class WebRtcConnection {
   /**
    * Applies the client's offer and lists its media sections.
    *
-   * @throws InvalidSdpError when the SDP is not a usable offer.
+   * @throws InvalidSdpError when the SDP is not a usable offer (see {@link checkOfferSdp}),
+   *   werift refuses it, it yields no media section werift can use, or werift does not finish
+   *   applying it in time ({@link NegotiationTimeoutError}).
    */
   async applyOffer(sdp: string): Promise<OfferedMedia[]> {
-    if (!/^v=0\r?\n/.test(sdp) || !/\r?\nm=/.test(sdp)) {
-      throw new InvalidSdpError(
-        "The offer is not an SDP session description (expected v=0 and at least one m= line)",
-      );
-    }
+    checkOfferSdp(sdp);
     try {
-      await this.#pc.setRemoteDescription({ type: "offer", sdp });
+      await this.#bounded(
+        this.#pc.setRemoteDescription({ type: "offer", sdp }),
+        "setRemoteDescription",
+      );
     } catch (err) {
+      if (err instanceof InvalidSdpError) throw err;
       throw new InvalidSdpError(
         `The offer could not be applied: ${err instanceof Error ? err.message : String(err)}`,
       );
+    }
+    if (this.#pc.getTransceivers().length === 0 && this.#pc.sctpTransport === undefined) {
+      throw new InvalidSdpError("The offer has no media section werift can use");
     }
     return this.#pc.getTransceivers().map((t) => ({
       kind: t.kind,
@@ -150,29 +284,50 @@ export class WebRtcConnection {
     this.#transceiver(media).setDirection("inactive");
   }
 
-  /** Creates the answer and waits until every local ICE candidate is in it. */
+  /**
+   * Creates the answer and waits until every local ICE candidate is in it. Each step is
+   * bounded by the negotiation timeout and ends when the connection closes.
+   *
+   * @throws InvalidSdpError when werift cannot answer the offer (or not in time).
+   */
   async createAnswer(): Promise<string> {
+    try {
+      return await this.#createAnswer();
+    } catch (err) {
+      if (err instanceof InvalidSdpError) throw err;
+      throw new InvalidSdpError(
+        `The offer could not be answered: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+  }
+
+  async #createAnswer(): Promise<string> {
     // Answer `a=setup:passive`: the client starts the DTLS handshake as soon as ICE connects.
     // As the DTLS client werift waits a fixed 100 ms before its first message (werift 0.24).
     for (const transport of this.#pc.dtlsTransports) {
       if (transport.role === "auto") transport.role = "server";
     }
-    const answer = await this.#pc.createAnswer();
-    await this.#pc.setLocalDescription(answer);
+    const answer = await this.#bounded(this.#pc.createAnswer(), "createAnswer");
+    await this.#bounded(this.#pc.setLocalDescription(answer), "setLocalDescription");
     for (const transport of this.#pc.dtlsTransports) {
       transport.onStateChange.subscribe((state) => {
         if (state === "connected") skipReusedDtlsRecordNumber(transport);
       });
     }
     if (this.#pc.iceGatheringState !== "complete") {
-      await new Promise<void>((resolve) => {
-        const sub = this.#pc.iceGatheringStateChange.subscribe((s) => {
-          if (s === "complete") {
-            sub.unSubscribe();
-            resolve();
-          }
-        });
-      });
+      let sub: { unSubscribe(): void } | undefined;
+      try {
+        await this.#bounded(
+          new Promise<void>((resolve) => {
+            sub = this.#pc.iceGatheringStateChange.subscribe((s) => {
+              if (s === "complete") resolve();
+            });
+          }),
+          "ICE gathering",
+        );
+      } finally {
+        sub?.unSubscribe();
+      }
     }
     const sdp = this.#pc.localDescription?.sdp;
     if (!sdp) throw new Error("werift produced no local description");
@@ -181,6 +336,10 @@ export class WebRtcConnection {
 
   /** Adds a trickled remote candidate. */
   async addIceCandidate(init: IceCandidateInit): Promise<void> {
+    await this.#bounded(this.#addIceCandidate(init), "addIceCandidate");
+  }
+
+  async #addIceCandidate(init: IceCandidateInit): Promise<void> {
     await this.#pc.addIceCandidate({
       candidate: init.candidate,
       sdpMid: init.sdpMid ?? undefined,
@@ -238,12 +397,17 @@ export class WebRtcConnection {
     if (this.#closed) return;
     this.#closed = true;
     this.#receiving = false;
+    this.#closing.abort();
     try {
-      await this.#pc.close();
+      await bounded(this.#pc.close(), CLOSE_TIMEOUT_MS, "close", new AbortController().signal);
     } catch (err) {
       log.debug("close failed", { err });
     }
     this.#events.onStateChange?.("closed");
+  }
+
+  #bounded<T>(work: Promise<T>, what: string): Promise<T> {
+    return bounded(work, this.#negotiationTimeoutMs, what, this.#closing.signal);
   }
 
   #transceiver(media: OfferedMedia): RTCRtpTransceiver {
