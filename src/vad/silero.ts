@@ -34,7 +34,8 @@ export interface SileroVadModelOptions {
   /**
    * Which model to run. Default `"v4"`, the interface of the model FastRTC downloads
    * (`silero_vad_legacy.onnx` from `@ricky0123/vad-web`). `"v5"` uses `silero_vad_v5.onnx`
-   * (windows must then be a multiple of 512 samples).
+   * (Silero v5.1) and `"v6"` uses `silero_vad_v6.onnx` (Silero v6.2); with both, windows must be
+   * a multiple of 512 samples.
    */
   version?: SileroVersion;
   /** An explicit `.onnx` file with the interface of `version`. Default: the packaged weights. */
@@ -106,9 +107,9 @@ export class SileroVad implements PauseDetectionModel<Partial<SileroVadOptions>>
       throw new TypeError("SileroVad options must be an object");
     }
     const version = options.version ?? "v4";
-    if (version !== "v4" && version !== "v5") {
+    if (version !== "v4" && version !== "v5" && version !== "v6") {
       throw new RangeError(
-        `SileroVad version must be "v4" or "v5", got ${JSON.stringify(version)}`,
+        `SileroVad version must be "v4", "v5" or "v6", got ${JSON.stringify(version)}`,
       );
     }
     if (options.modelPath !== undefined) {
@@ -286,7 +287,7 @@ const shared = new Map<SileroVersion, SileroVad>();
  * first call, then the same instance for every session. Not warmed up: call
  * `await getSileroModel().warmup()` at start-up to load the weights early.
  *
- * @param options - `version`: `"v4"` (default) or `"v5"`.
+ * @param options - `version`: `"v4"` (default), `"v5"` or `"v6"`.
  * @example
  * ```ts
  * const model = getSileroModel();

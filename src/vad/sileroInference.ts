@@ -3,23 +3,23 @@
  * "Probabilities"). Used inside the VAD worker thread; it can also be used directly (for
  * example by benchmarks), but it blocks the calling thread while the model runs.
  */
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import * as ort from "onnxruntime-node";
+import * as ort from "../models/onnxRuntime.js";
+import { sileroModelPathSync } from "../models/silero.js";
 import { VAD_SAMPLE_RATE } from "./speechTimestamps.js";
 
 /**
- * Which Silero model to run. `"v4"` (the default everywhere) is the model FastRTC ships (inputs
- * `input`, `sr`, `h`, `c`); `"v5"` takes 512-sample steps with 64 samples of context and a
- * single `state` tensor.
+ * Which Silero model to run. `"v4"` (the default of the chunk VAD) is the model FastRTC ships
+ * (inputs `input`, `sr`, `h`, `c`); `"v5"` (upstream Silero v5.1) and `"v6"` (upstream Silero
+ * v6.2) take 512-sample steps with 64 samples of context and a single `state` tensor: same
+ * interface, different weights.
  *
  * @example
  * ```ts
- * const version: SileroVersion = "v5";
+ * const version: SileroVersion = "v6";
  * const model = getSileroModel({ version });
  * ```
  */
-export type SileroVersion = "v4" | "v5";
+export type SileroVersion = "v4" | "v5" | "v6";
 
 /**
  * The smallest window the model accepts at 16 kHz (`16000 / 31.25` = 512 samples); shorter
@@ -37,27 +37,52 @@ const V5_STEP = 512;
 /** Samples of context the v5 model takes in front of each step. */
 const V5_CONTEXT = 64;
 
-const MODEL_FILES: Record<SileroVersion, string> = {
-  v4: "silero_vad_legacy.onnx",
-  v5: "silero_vad_v5.onnx",
-};
-
 /**
- * Path of the Silero weights shipped in the `@ricky0123/vad-web` package.
- *
- * @param version - `"v4"` (default; `dist/silero_vad_legacy.onnx`, FastRTC's interface) or
- *   `"v5"` (`dist/silero_vad_v5.onnx`).
- * @throws Error when `@ricky0123/vad-web` cannot be resolved.
+ * Floats per stream in a v5/v6 model input: 64 samples of context + a 512-sample frame.
  *
  * @example
  * ```ts
- * defaultSileroModelPath("v5"); // ".../node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx"
+ * const input = new Float32Array(batch * SILERO_FRAME_INPUT);
+ * ```
+ * @internal
+ */
+export const SILERO_FRAME_INPUT = V5_CONTEXT + V5_STEP;
+
+/**
+ * Floats of v5/v6 recurrent state per stream (2 × 128).
+ *
+ * @example
+ * ```ts
+ * const state = new Float32Array(batch * SILERO_STATE_SIZE);
+ * ```
+ * @internal
+ */
+export const SILERO_STATE_SIZE = 256;
+
+const MODEL_FILES: Record<SileroVersion, string> = {
+  v4: "silero_vad_legacy.onnx",
+  // Byte-identical to upstream silero-vad v5.1 (git blob b3e3a900).
+  v5: "silero_vad_v5.onnx",
+  // Byte-identical to upstream silero-vad v6.2 / v6.2.1 (git blob 80c5592e).
+  v6: "silero_vad_v6.onnx",
+};
+
+/**
+ * Path of the Silero weights in the model cache (`<cache>/silero/<version>/`, fetched from the
+ * `@ricky0123/vad-web@0.0.31` npm tarball and checked by SHA-256). When the file is missing it is
+ * fetched first, blocking (once per machine; `npx fastrtc-ts models pull silero/v4` pre-pulls).
+ *
+ * @param version - `"v4"` (default; `silero_vad_legacy.onnx`, FastRTC's interface),
+ *   `"v5"` (`silero_vad_v5.onnx`) or `"v6"` (`silero_vad_v6.onnx`, Silero v6.2).
+ * @throws ModelFetchError when the weights are not cached and cannot be fetched.
+ *
+ * @example
+ * ```ts
+ * defaultSileroModelPath("v5"); // "~/.cache/fastrtc-ts/silero/v5/silero_vad_v5.onnx"
  * ```
  */
 export function defaultSileroModelPath(version: SileroVersion = "v4"): string {
-  const require = createRequire(import.meta.url);
-  const pkg = require.resolve("@ricky0123/vad-web/package.json");
-  return join(dirname(pkg), "dist", MODEL_FILES[version]);
+  return sileroModelPathSync(version);
 }
 
 /**
@@ -109,12 +134,12 @@ export class SileroInference {
   /**
    * Speech probability of each `windowSize`-sample window of `audio` (16 kHz float32): windows
    * start at `0, W, 2W, …`, the last one is zero-padded, and the recurrent state starts at zero
-   * for every call (v5: the 64-sample context too). With v5, `windowSize` must be a multiple of
-   * 512; a window is run as consecutive 512-sample steps and its probability is the highest of
-   * theirs.
+   * for every call (v5/v6: the 64-sample context too). With v5 and v6, `windowSize` must be a
+   * multiple of 512; a window is run as consecutive 512-sample steps and its probability is the
+   * highest of theirs.
    *
-   * @throws RangeError when `windowSize` is not an integer >= 512 (or, for v5, not a multiple of
-   *   512).
+   * @throws RangeError when `windowSize` is not an integer >= 512 (or, for v5/v6, not a multiple
+   *   of 512).
    */
   async probabilities(audio: Float32Array, windowSize: number): Promise<Float32Array> {
     checkWindow(windowSize, this.version);
@@ -173,6 +198,55 @@ export class SileroInference {
     }
   }
 
+  /**
+   * One v5/v6 model step for `batch` independent streams at once (one `session.run`): `input`
+   * holds, per stream, 64 samples of context followed by a 512-sample frame (`batch × 576`
+   * floats, 16 kHz); `state` is the recurrent state laid out as the model's `[2, batch, 128]`
+   * tensor. Resolves with each stream's speech probability and the next state (same layout).
+   * Row `b` of the result depends only on row `b` of the input and state.
+   *
+   * @throws RangeError for v4 or mismatched lengths; Error when the model fails or returns
+   *   tensors of an unexpected shape.
+   * @example
+   * ```ts
+   * const model = await SileroInference.create(defaultSileroModelPath("v6"), "v6");
+   * const { probabilities, state } = await model.stepBatch(frames, state0, 50);
+   * ```
+   */
+  async stepBatch(
+    input: Float32Array,
+    state: Float32Array,
+    batch: number,
+  ): Promise<{ probabilities: Float32Array; state: Float32Array }> {
+    if (this.version === "v4") throw new RangeError("stepBatch() needs a Silero v5 or v6 model");
+    if (!Number.isSafeInteger(batch) || batch <= 0) {
+      throw new RangeError(`batch must be a positive integer, got ${batch}`);
+    }
+    if (input.length !== batch * SILERO_FRAME_INPUT || state.length !== batch * SILERO_STATE_SIZE) {
+      throw new RangeError(
+        `stepBatch(): ${batch} rows need ${batch * SILERO_FRAME_INPUT} input and ${batch * SILERO_STATE_SIZE} state values, got ${input.length} and ${state.length}`,
+      );
+    }
+    const res = await this.session.run({
+      input: new ort.Tensor("float32", input, [batch, SILERO_FRAME_INPUT]),
+      state: new ort.Tensor("float32", state, [2, batch, SILERO_STATE_SIZE / 2]),
+      sr: this.sr,
+    });
+    const out = outputTensor(res, "output");
+    const next = outputTensor(res, "stateN");
+    if (
+      !(out.data instanceof Float32Array) ||
+      out.data.length !== batch ||
+      !(next.data instanceof Float32Array) ||
+      next.data.length !== state.length
+    ) {
+      throw new Error(
+        `Silero ${this.version} returned output [${out.dims.join(", ")}] and stateN [${next.dims.join(", ")}] for a batch of ${batch}`,
+      );
+    }
+    return { probabilities: out.data, state: next.data };
+  }
+
   /** Releases the native session. */
   async dispose(): Promise<void> {
     await this.session.release();
@@ -193,7 +267,7 @@ function probabilityOf(res: ort.InferenceSession.OnnxValueMapType): number {
 
 /**
  * Checks a window size for a model version (§9.1: windows shorter than 512 samples at 16 kHz
- * are rejected; v5 also needs a multiple of 512).
+ * are rejected; v5 and v6 also need a multiple of 512).
  *
  * @throws RangeError with a message naming the problem.
  * @example
@@ -211,9 +285,9 @@ export function checkWindow(windowSize: number, version: SileroVersion): void {
       `Input audio chunk is too short: windows of ${windowSize} samples at 16 kHz are below the model's minimum of ${MIN_WINDOW_SAMPLES}`,
     );
   }
-  if (version === "v5" && windowSize % V5_STEP !== 0) {
+  if (version !== "v4" && windowSize % V5_STEP !== 0) {
     throw new RangeError(
-      `Silero v5 needs a window size that is a multiple of ${V5_STEP} samples, got ${windowSize}`,
+      `Silero ${version} needs a window size that is a multiple of ${V5_STEP} samples, got ${windowSize}`,
     );
   }
 }
