@@ -63,6 +63,12 @@ export * from "./index.js";
 const DEFAULT_OPUS_PAYLOAD_TYPE = 111;
 
 /**
+ * Longest wait in `stop()` for the server to acknowledge the data channel's close before the
+ * peer connection is closed (it normally takes one round trip).
+ */
+const CHANNEL_CLOSE_WAIT_MS = 1000;
+
+/**
  * RTP header fields of a received packet (or, for concealed audio, of the lost one).
  *
  * @example
@@ -257,10 +263,39 @@ export class NodeAudioClient extends FastRTCClient<NodeAudioClientEvents> {
    * Stops the client (see `FastRTCClient.stop`), including the ICE transports werift drops
    * during BUNDLE negotiation but never closes itself. Idempotent: every call returns the same
    * promise. (werift frees the UDP sockets shortly after the promise resolves.)
+   *
+   * The server learns that the client left from the data channel's close (werift sends no DTLS
+   * close alert), so a connected client first closes its channel and waits, at most
+   * 1 s, until the server acknowledged it (the SCTP stream reset), and only then closes the
+   * peer connection. Closing both at once lost the channel's close about one time in four, and
+   * the server then held the slot until ICE consent expired (~30 s).
    */
   override stop(): Promise<void> {
-    this.#stopped ??= super.stop().then(() => this.#orphansStopped);
+    this.#stopped ??= this.#closeChannel()
+      .then(() => super.stop())
+      .then(() => this.#orphansStopped);
     return this.#stopped;
+  }
+
+  /** Closes the data channel and waits (bounded) until the server acknowledged it. */
+  async #closeChannel(): Promise<void> {
+    const dc = this.dataChannel;
+    if (dc === null || this.state !== "connected" || dc.readyState !== "open") return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        dc.removeEventListener("close", done);
+        resolve();
+      };
+      const timer = setTimeout(done, CHANNEL_CLOSE_WAIT_MS);
+      dc.addEventListener("close", done);
+      try {
+        dc.close();
+      } catch {
+        done();
+      }
+      if (dc.readyState === "closed") done();
+    });
   }
 
   /**
