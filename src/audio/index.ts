@@ -23,6 +23,7 @@ export {
 } from "./convert.js";
 export { Reframer, type ReframerKind } from "./framer.js";
 export { aLawDecode, aLawEncode, muLawDecode, muLawEncode } from "./g711.js";
+export { levelDb } from "./level.js";
 export {
   type ResampleQuality,
   resample,

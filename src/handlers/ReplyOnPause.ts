@@ -1,6 +1,13 @@
 import { audioToInt16 } from "../audio/convert.js";
+import { levelDb } from "../audio/level.js";
 import type { AudioChunk } from "../audio/types.js";
 import { getLogger } from "../logger.js";
+import { AudioStore } from "../turns/audioStore.js";
+import { type BargeInOptions, BargeInPolicy, resolveBargeInOptions } from "../turns/bargeIn.js";
+import { EndOfTurnPolicy } from "../turns/endOfTurn.js";
+import type { EndOfTurnSignal } from "../turns/endOfTurnTypes.js";
+import type { TurnDetector } from "../turns/turnDetectorTypes.js";
+import { FRAME_VAD_MS, type FrameVad, type FrameVadStream } from "../vad/frameVadTypes.js";
 import type { PauseDetectionModel, VadResult } from "../vad/types.js";
 import { getCurrentContext } from "./context.js";
 import { type EmitType, splitEmitValue } from "./emit.js";
@@ -91,6 +98,27 @@ function deferred(): { promise: Promise<null>; resolve: (v: null) => void } {
   return { promise, resolve };
 }
 
+/** The streaming policy's state for one connection. */
+interface LiveTurns {
+  rate: number;
+  vad: FrameVadStream;
+  eot: EndOfTurnPolicy;
+  barge: BargeInPolicy | null;
+  bargeOptions: BargeInOptions | null;
+  detector: TurnDetector | null;
+  store: AudioStore;
+  /** VAD frames seen; the handler's audio time is `frames * 32` ms. */
+  frames: number;
+  /** Sample where the current turn's audio starts (onset minus padding), or null. */
+  turnStart: number | null;
+  /** Where the last confirmed turn started, while its reply has not been heard (merging). */
+  prevTurnStart: number | null;
+  prevSpeechEndMs: number;
+  /** Preemptive starts in this turn. */
+  starts: number;
+  asking: AbortController | null;
+}
+
 function toIterator(value: ReplyIterable, what: string): AnyIterator {
   if (value !== null && typeof value === "object") {
     const v = value as Partial<Iterable<EmitType> & AsyncIterable<EmitType>>;
@@ -164,7 +192,20 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
   readonly canInterrupt: boolean;
   /** See {@link ReplyOnPauseOptions.needsArgs}. */
   needsArgs: boolean;
+  /** `"fastrtc"` (FastRTC's chunk algorithm) or `"streaming"` (the frame policy). */
+  readonly turnTakingMode: "fastrtc" | "streaming";
+  /** See {@link ReplyOnPauseOptions.preemptive}. */
+  readonly preemptive: boolean;
   readonly #options: ReplyOnPauseOptions<ModelOptions>;
+  /** The streaming policy's per-connection state, created on the first frame. */
+  #live: LiveTurns | null = null;
+  #frameVad: FrameVad | null;
+  /** A preemptive reply is running: its items are held until the turn is confirmed. */
+  #holding = false;
+  #held: EmitType[] = [];
+  #heldDone = false;
+  /** Audio for the next reply (streaming policy); `null` = take `state.stream`. */
+  #replyAudio: Int16Array | null = null;
   #model: PauseDetectionModel<ModelOptions> | null;
   /** Per-turn state; replaced when a reply starts and on `reset()`. */
   protected state: ReplyOnPauseState = this.createState();
@@ -198,6 +239,35 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
     this.needsArgs = options.needsArgs ?? false;
     this.#model = model;
     this.#options = options;
+    this.#frameVad = options.frameVad ?? null;
+    const fastrtc =
+      options.turnTaking === "fastrtc" ||
+      options.algoOptions !== undefined ||
+      (options.model !== undefined && options.model !== null);
+    this.turnTakingMode = fastrtc ? "fastrtc" : "streaming";
+    this.preemptive = options.preemptive ?? false;
+    if (typeof this.preemptive !== "boolean") throw new TypeError("preemptive must be a boolean");
+    const maxStarts = options.maxPreemptiveStarts ?? 3;
+    if (!(Number.isInteger(maxStarts) && maxStarts >= 0)) {
+      throw new RangeError(`maxPreemptiveStarts must be an integer >= 0, got ${maxStarts}`);
+    }
+    if (!fastrtc) {
+      // Validate now so a bad option fails at construction, not on the first frame.
+      new EndOfTurnPolicy(typeof options.turnTaking === "object" ? options.turnTaking : undefined);
+      if (options.bargeIn !== false) resolveBargeInOptions(options.bargeIn ?? {});
+      const det = options.turnDetector;
+      if (det != null && typeof det.endOfTurnProbability !== "function") {
+        throw new TypeError("turnDetector must implement endOfTurnProbability()");
+      }
+      const fv = options.frameVad;
+      if (fv != null && typeof fv.createStream !== "function") {
+        throw new TypeError("frameVad must implement createStream() and warmup()");
+      }
+    } else if (options.turnTaking !== undefined && options.turnTaking !== "fastrtc") {
+      throw new TypeError(
+        'turnTaking options cannot be combined with algoOptions or model (use "fastrtc")',
+      );
+    }
   }
 
   /** The VAD model (Silero v4 unless one was given), loading it on first use. */
@@ -209,9 +279,23 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
     return this.#model;
   }
 
-  /** Loads and warms up the model so the first turn is not slow. */
+  /** The frame VAD of the streaming policy (Silero v6.2 unless one was given), loaded lazily. */
+  async getFrameVad(): Promise<FrameVad> {
+    if (!this.#frameVad) {
+      const { getFrameVad } = await import("../vad/frameVad.js");
+      this.#frameVad = getFrameVad();
+    }
+    return this.#frameVad;
+  }
+
+  /** Loads and warms up the model(s) so the first turn is not slow. */
   async warmup(): Promise<void> {
-    await (await this.getModel()).warmup();
+    if (this.turnTakingMode === "fastrtc") {
+      await (await this.getModel()).warmup();
+      return;
+    }
+    await (await this.getFrameVad()).warmup();
+    await this.#options.turnDetector?.warmup?.();
   }
 
   override copy(): ReplyOnPause<ModelOptions> {
@@ -220,7 +304,12 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
 
   /** The options a copy is built with: the same settings, sharing the loaded model. */
   protected copyOptions(): ReplyOnPauseOptions<ModelOptions> {
-    return { ...this.#options, model: this.#model, needsArgs: this.needsArgs };
+    return {
+      ...this.#options,
+      model: this.#model,
+      frameVad: this.#frameVad,
+      needsArgs: this.needsArgs,
+    };
   }
 
   override async startUp(): Promise<void> {
@@ -236,6 +325,7 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
   }
 
   override async receive(frame: AudioChunk): Promise<void> {
+    if (this.turnTakingMode === "streaming") return this.#receiveStreaming(frame);
     const state = this.state;
     if (state.responding && !this.canInterrupt) return;
     const [rate, raw] = frame;
@@ -249,8 +339,225 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
     await this.#startTurn();
   }
 
+  async #receiveStreaming(frame: AudioChunk): Promise<void> {
+    const [rate, raw] = frame;
+    const samples = raw instanceof Int16Array ? raw : audioToInt16(raw);
+    if (this.#live === null) this.#live = await this.#createLive(rate);
+    const live = this.#live;
+    live.store.append(samples);
+    const level = levelDb(samples);
+    let probs: Float32Array;
+    try {
+      probs = await live.vad.push([rate, samples]);
+    } catch (err) {
+      log.warn("frame VAD failed; treating the audio as speech", { err });
+      probs = new Float32Array(
+        Math.max(1, Math.round(((samples.length / rate) * 1000) / FRAME_VAD_MS)),
+      ).fill(1);
+    }
+    for (const p of probs) await this.#onFrame(live, p, level);
+    // Keep the prefix padding (plus a second) before any open turn, or everything since the
+    // start of a turn whose reply has not been heard yet (it may be merged with the next).
+    const keepFrom = Math.min(
+      live.turnStart ?? Number.POSITIVE_INFINITY,
+      live.prevTurnStart ?? Number.POSITIVE_INFINITY,
+      live.store.end - Math.round(((live.eot.options.prefixPaddingMs + 1000) * rate) / 1000),
+    );
+    live.store.trimBefore(keepFrom);
+  }
+
+  async #createLive(rate: number): Promise<LiveTurns> {
+    const o = this.#options;
+    const vad = (await this.getFrameVad()).createStream();
+    const bargeOptions =
+      o.bargeIn === false || !this.canInterrupt ? null : resolveBargeInOptions(o.bargeIn ?? {});
+    return {
+      rate,
+      vad,
+      eot: new EndOfTurnPolicy(typeof o.turnTaking === "object" ? o.turnTaking : undefined),
+      barge: bargeOptions ? new BargeInPolicy(bargeOptions) : null,
+      bargeOptions,
+      detector: o.turnDetector ?? null,
+      store: new AudioStore(),
+      frames: 0,
+      turnStart: null,
+      prevTurnStart: null,
+      prevSpeechEndMs: 0,
+      starts: 0,
+      asking: null,
+    };
+  }
+
+  /** One 32 ms VAD frame: barge-in while a reply plays, else the end-of-turn policy. */
+  async #onFrame(live: LiveTurns, probability: number, inputDb: number): Promise<void> {
+    live.frames++;
+    const playback = this.playback;
+    if (playback.playing) live.prevTurnStart = null;
+    else live.barge?.reset();
+    if (!this.canInterrupt && (this.#event || playback.playing)) {
+      // FastRTC: input is ignored while a reply runs.
+      live.eot.reset();
+      live.turnStart = null;
+      return;
+    }
+    if (playback.playing && live.barge && live.bargeOptions) {
+      const loudEnough =
+        !Number.isFinite(playback.levelDb) ||
+        inputDb > playback.levelDb - live.bargeOptions.echoMarginDb;
+      for (const s of live.barge.pushFrame(probability, loudEnough)) {
+        const onsetMs = live.frames * FRAME_VAD_MS - (live.barge.nowMs - s.onsetMs);
+        if (s.type === "pause") {
+          this.pausePlayback();
+          this.markTurn("playback_paused");
+        } else if (s.type === "resume") {
+          this.resumePlayback();
+          this.markTurn("playback_resumed");
+        } else {
+          this.#interruptReply();
+          live.eot.startTurn();
+          await this.#turnStarted(live, onsetMs);
+        }
+      }
+      return;
+    }
+    for (const s of live.eot.pushFrame(probability)) await this.#onSignal(live, s);
+  }
+
+  /** Handler audio time (ms) of a time reported by the end-of-turn policy. */
+  #eotTime(live: LiveTurns, ms: number): number {
+    return live.frames * FRAME_VAD_MS - (live.eot.nowMs - ms);
+  }
+
+  /** Clock time of a handler audio time (the last frame ends now). */
+  #clockAt(live: LiveTurns, ms: number): number {
+    return this.clock.now() - (live.frames * FRAME_VAD_MS - ms);
+  }
+
+  #sampleAt(live: LiveTurns, ms: number): number {
+    return Math.max(0, Math.round((ms * live.rate) / 1000));
+  }
+
+  async #turnStarted(live: LiveTurns, onsetMs: number): Promise<void> {
+    const pad = live.eot.options.prefixPaddingMs;
+    live.turnStart = this.#sampleAt(live, onsetMs - pad);
+    live.starts = 0;
+    this.markTurn("speech_started", this.#clockAt(live, onsetMs));
+    await this.sendLog("started_talking");
+  }
+
+  async #onSignal(live: LiveTurns, s: EndOfTurnSignal): Promise<void> {
+    switch (s.type) {
+      case "speech_started": {
+        const onsetMs = this.#eotTime(live, s.onsetMs);
+        const prev = live.prevTurnStart;
+        if (this.#event && !this.#holding && prev !== null && this.canInterrupt) {
+          // The person went on before the reply was heard: they were cut off. Drop the reply
+          // and let this turn continue the last one; the adaptive window learns the pause.
+          this.#interruptReply();
+          live.eot.learnHold(onsetMs - live.prevSpeechEndMs);
+          live.starts = 0;
+          live.turnStart = prev;
+          this.markTurn("speech_started", this.#clockAt(live, onsetMs));
+          await this.sendLog("started_talking");
+          return;
+        }
+        await this.#turnStarted(live, onsetMs);
+        return;
+      }
+      case "candidate": {
+        this.markTurn("end_candidate");
+        const speechEndMs = this.#eotTime(live, s.speechEndMs);
+        const audio = live.store.slice(live.turnStart ?? live.store.start);
+        if (live.detector) this.#askDetector(live, s.candidate, audio);
+        if (
+          this.preemptive &&
+          !this.#event &&
+          live.starts < (this.#options.maxPreemptiveStarts ?? 3)
+        ) {
+          live.starts++;
+          this.#replyAudio = audio;
+          this.#holding = true;
+          this.#held = [];
+          this.#heldDone = false;
+          this.#event = true;
+          this.wake();
+        }
+        live.prevSpeechEndMs = speechEndMs;
+        return;
+      }
+      case "candidate_cancelled":
+        live.asking?.abort();
+        live.asking = null;
+        this.markTurn("candidate_cancelled");
+        if (this.#holding) this.#interruptReply(false);
+        return;
+      case "end_of_turn": {
+        live.asking?.abort();
+        live.asking = null;
+        const speechEndMs = this.#eotTime(live, s.speechEndMs);
+        live.prevSpeechEndMs = speechEndMs;
+        this.markTurn("speech_ended", this.#clockAt(live, speechEndMs));
+        live.prevTurnStart = live.turnStart;
+        const audio = live.store.slice(live.turnStart ?? live.store.start);
+        live.turnStart = null;
+        if (this.#holding) {
+          this.#holding = false;
+          this.markTurn("turn_detected");
+          if (this.#generator) this.markTurn("handler_started");
+          await this.sendLog("pause_detected");
+          this.wake();
+          return;
+        }
+        this.#replyAudio = audio;
+        await this.#startTurn();
+        return;
+      }
+    }
+  }
+
+  #askDetector(live: LiveTurns, candidate: number, audio: Int16Array): void {
+    const detector = live.detector;
+    if (!detector) return;
+    live.asking?.abort();
+    const ac = new AbortController();
+    live.asking = ac;
+    detector
+      .endOfTurnProbability({ audio: [live.rate, audio], signal: ac.signal })
+      .then((p) => {
+        if (!ac.signal.aborted) live.eot.setEndProbability(candidate, p);
+      })
+      .catch((err: unknown) => {
+        if (!ac.signal.aborted) log.warn("turn detector failed", { err });
+      });
+  }
+
+  /**
+   * Drops the running (or held) reply: closes its generator and, unless it was only held,
+   * clears the queued audio and reports the interruption.
+   */
+  #interruptReply(audible = true): void {
+    const gen = this.#generator;
+    const wasHolding = this.#holding;
+    this.#generator = null;
+    this.#holding = false;
+    this.#held = [];
+    this.#heldDone = false;
+    this.#event = false;
+    this.#replyAudio = null;
+    this.state.responding = false;
+    this.state.respondedAudio = false;
+    this.#interrupted.resolve(null);
+    this.#interrupted = deferred();
+    if (gen) void this.#closeIterator(gen);
+    if (audible && !wasHolding) {
+      if (gen) this.markTurn("interrupted");
+      this.clearQueue();
+    }
+  }
+
   /** A turn ended: interrupt the running reply (when allowed) and let `emit()` start the next. */
   async #startTurn(): Promise<void> {
+    if (this.#holding) this.#interruptReply(false);
     let interrupted: AnyIterator | null = null;
     if (this.canInterrupt && this.state.responding && this.#generator) {
       interrupted = this.#generator;
@@ -368,6 +675,14 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
 
   override async emit(): Promise<EmitType> {
     if (!this.#event) return null;
+    if (!this.#holding) {
+      // A preemptive reply whose turn was confirmed: what it produced meanwhile goes out first.
+      const first = this.#held.shift();
+      if (first !== undefined) return this.#deliver(first);
+      if (this.#heldDone) return this.#finishReply();
+    } else if (this.#heldDone) {
+      return null;
+    }
     if (!this.#generator) await this.#startReply();
     const gen = this.#generator;
     if (!gen) return null;
@@ -389,12 +704,28 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
       // Interrupted while this item was being produced: it belongs to a dropped reply.
       return null;
     }
-    if (result.done) {
-      if (!this.state.respondedAudio) await this.sendLog("response_starting");
-      this.reset();
-      this.markTurn("turn_ended");
+    if (this.#holding) {
+      // Preemptive: keep it until the turn is confirmed (or drop it with the reply).
+      if (result.done) this.#heldDone = true;
+      else this.#held.push(result.value);
+      this.wake();
       return null;
     }
+    if (result.done) return this.#finishReply();
+    return this.#deliver(result.value);
+  }
+
+  async #finishReply(): Promise<null> {
+    this.#heldDone = false;
+    if (!this.state.respondedAudio) await this.sendLog("response_starting");
+    this.reset();
+    this.markTurn("turn_ended");
+    return null;
+  }
+
+  /** Hands one value of the reply to the session (FastRTC's `response_starting` on audio). */
+  async #deliver(value: EmitType): Promise<EmitType> {
+    const result = { value };
     if (result.value !== null && result.value !== undefined) this.markTurn("first_output");
     let hasAudio = false;
     try {
@@ -410,7 +741,7 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
   }
 
   async #startReply(): Promise<void> {
-    await this.sendLog("pause_detected");
+    if (!this.#holding) await this.sendLog("pause_detected");
     if (this.needsArgs && !this.phoneMode) {
       await this.waitForArgs();
     } else {
@@ -418,8 +749,10 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
       this.markArgsSet();
     }
     const state = this.state;
-    const audio = concat(state.stream ?? [], state.streamLength);
-    const chunk: AudioChunk = [state.samplingRate || this.inputSampleRate, audio];
+    const audio = this.#replyAudio ?? concat(state.stream ?? [], state.streamLength);
+    this.#replyAudio = null;
+    const rate = this.#live?.rate ?? (state.samplingRate || this.inputSampleRate);
+    const chunk: AudioChunk = [rate, audio];
     const args = [...this.latestArgs];
     const text = this.#pendingText;
     this.#pendingText = null;
@@ -479,7 +812,19 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
     this.#pendingText = null;
     this.#generator = null;
     this.#event = false;
+    this.#holding = false;
+    this.#held = [];
+    this.#heldDone = false;
+    this.#replyAudio = null;
     this.state = this.createState();
+  }
+
+  /** Ends the connection's frame VAD stream (streaming policy). */
+  override async shutdown(): Promise<void> {
+    this.#live?.asking?.abort();
+    this.#live?.vad.close();
+    this.#live = null;
+    await super.shutdown();
   }
 
   /** True while a reply is pending or running. */

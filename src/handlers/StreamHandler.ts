@@ -26,6 +26,30 @@ export interface HandlerBinding {
   queuedFrames: () => number;
   /** Records a lifecycle step of the current turn (clock time `at`, default now). */
   turnEvent?: (type: HandlerTurnEventType, at?: number) => void;
+  /** Stops releasing output frames (keeps them queued); see `Session.pausePlayback`. */
+  pausePlayback?: () => void;
+  /** Releases output frames again after `pausePlayback`. */
+  resumePlayback?: () => void;
+  /** Whether reply audio is playing (or paused) and its recent level. */
+  playback?: () => PlaybackState;
+}
+
+/**
+ * What a handler can know of its connection's output: whether reply audio is playing (queued,
+ * paused, or released within the last frames) and how loud it was recently.
+ *
+ * @example
+ * ```ts
+ * const { playing, levelDb } = this.playback;
+ * ```
+ */
+export interface PlaybackState {
+  /** Reply audio is queued, paused or was released within the last ~100 ms (plus send-ahead). */
+  playing: boolean;
+  /** Playback is paused (barge-in pending). */
+  paused: boolean;
+  /** Loudest 20 ms frame released in the last 500 ms, in dBFS (`-Infinity` for none). */
+  levelDb: number;
 }
 
 /** A one-shot flag that can be awaited (Python's `asyncio.Event`). */
@@ -145,6 +169,21 @@ export abstract class StreamHandlerBase {
   /** Drops all audio queued for output (after an interruption). No-op when unbound. */
   clearQueue(): void {
     this.#binding?.clearQueue();
+  }
+
+  /** Pauses the release of output frames (barge-in); no-op when unbound. */
+  protected pausePlayback(): void {
+    this.#binding?.pausePlayback?.();
+  }
+
+  /** Resumes the release of output frames after {@link pausePlayback}. */
+  protected resumePlayback(): void {
+    this.#binding?.resumePlayback?.();
+  }
+
+  /** Whether reply audio is playing and how loud (nothing playing when unbound). */
+  protected get playback(): PlaybackState {
+    return this.#binding?.playback?.() ?? { playing: false, paused: false, levelDb: -Infinity };
   }
 
   /** Output frames queued by the session and not yet played (0 when unbound). */

@@ -21,6 +21,7 @@ export type {
   StartupFnType,
 } from "./replyOnPauseTypes.js";
 export { DEFAULT_ALGO_OPTIONS } from "./replyOnPauseTypes.js";
+export type { PlaybackState } from "./StreamHandler.js";
 export { AsyncStreamHandler, StreamHandler, StreamHandlerBase } from "./StreamHandler.js";
 export type { StreamHandlerOptions } from "./streamHandlerTypes.js";
 export { waitForItem } from "./waitForItem.js";

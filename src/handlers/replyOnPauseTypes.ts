@@ -1,4 +1,8 @@
 import type { AudioChunk } from "../audio/types.js";
+import type { BargeInOptions } from "../turns/bargeIn.js";
+import type { EndOfTurnOptions } from "../turns/endOfTurnTypes.js";
+import type { TurnDetector } from "../turns/turnDetectorTypes.js";
+import type { FrameVad } from "../vad/frameVadTypes.js";
 import type { PauseDetectionModel } from "../vad/types.js";
 import type { EmitType } from "./emit.js";
 import type { StreamHandlerOptions } from "./streamHandlerTypes.js";
@@ -92,7 +96,44 @@ export const DEFAULT_ALGO_OPTIONS: Readonly<AlgoOptions> = Object.freeze({
 export interface ReplyOnPauseOptions<ModelOptions = unknown> extends StreamHandlerOptions {
   /** Generator run once when a connection starts (a greeting). Default: none. */
   startupFn?: StartupFnType | null;
-  /** Turn-taking parameters; missing fields take {@link DEFAULT_ALGO_OPTIONS}. */
+  /**
+   * How turns are taken. Default: the streaming policy (Silero v6.2 on 32 ms frames, a candidate
+   * after a short silence, a silence window that a `turnDetector` and the person's own pauses
+   * adjust, barge-in at speech onset); pass an object to change its knobs
+   * ({@link EndOfTurnOptions}, every field optional). `"fastrtc"` keeps FastRTC's algorithm
+   * exactly (0.6 s chunks, `algoOptions`, `model`); giving `algoOptions` or `model` implies it.
+   */
+  turnTaking?: "fastrtc" | Partial<EndOfTurnOptions>;
+  /**
+   * Start `fn` at the candidate end of a turn, before the turn is confirmed; hold its audio and
+   * outputs until the turn is confirmed, and close it (`return()` on the generator) if the
+   * person goes on speaking. Hides the reply's own latency. A function with side effects (a
+   * database write, a payment) may run more than once per turn, or for a turn that then goes
+   * on: keep side effects after the first `yield`, or leave this off. Streaming policy only.
+   * Default `false`.
+   */
+  preemptive?: boolean;
+  /** Preemptive starts allowed per turn; later candidates wait for the confirmation. Default `3`. */
+  maxPreemptiveStarts?: number;
+  /**
+   * Asked at each candidate end point how likely the turn is over (see `TurnDetector`):
+   * a confident "over" shortens the silence waited for, a confident "not over" lengthens it.
+   * Streaming policy only. Default: none.
+   */
+  turnDetector?: TurnDetector | null;
+  /** Frame VAD of the streaming policy. Default: Silero v6.2 (`getFrameVad()`), batched. */
+  frameVad?: FrameVad | null;
+  /**
+   * Barge-in while a reply plays (streaming policy, with `canInterrupt`): pause the reply at
+   * speech onset, drop it once the person keeps talking, resume it after a short noise
+   * ({@link BargeInOptions}). `false` interrupts only when the interrupting turn has ended, as
+   * FastRTC does. Default: on with the defaults.
+   */
+  bargeIn?: Partial<BargeInOptions> | false;
+  /**
+   * FastRTC's turn-taking parameters; missing fields take {@link DEFAULT_ALGO_OPTIONS}. Giving
+   * them selects `turnTaking: "fastrtc"`.
+   */
   algoOptions?: Partial<AlgoOptions>;
   /** Passed unchanged to `model.vad()` (Silero: `Partial<SileroVadOptions>`). Default: none. */
   modelOptions?: ModelOptions;
@@ -101,7 +142,10 @@ export interface ReplyOnPauseOptions<ModelOptions = unknown> extends StreamHandl
    * the new turn. When `false`, input is ignored while a reply runs. Default `true`.
    */
   canInterrupt?: boolean;
-  /** Voice-activity model. Default: Silero v4 (`getSileroModel()`), loaded on first use. */
+  /**
+   * Chunk voice-activity model of FastRTC's algorithm (giving one selects
+   * `turnTaking: "fastrtc"`). Default: Silero v4 (`getSileroModel()`), loaded on first use.
+   */
   model?: PauseDetectionModel<ModelOptions> | null;
   /**
    * The reply function takes extra inputs: each turn asks the client (`send_input`) and waits for

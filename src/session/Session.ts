@@ -1,10 +1,11 @@
 import { assertAudioChunk } from "../audio/convert.js";
+import { levelDb } from "../audio/level.js";
 import type { AudioChunk } from "../audio/types.js";
 import { runWithContext, type SessionContext } from "../handlers/context.js";
 import { splitEmitValue } from "../handlers/emit.js";
 import { WebRTCError } from "../handlers/errors.js";
 import type { AdditionalOutputs, CloseStream } from "../handlers/outputs.js";
-import type { StreamHandlerBase } from "../handlers/StreamHandler.js";
+import type { PlaybackState, StreamHandlerBase } from "../handlers/StreamHandler.js";
 import { getLogger } from "../logger.js";
 import { linkedAbort } from "../utils/abort.js";
 import { type Clock, realClock } from "../utils/clock.js";
@@ -60,6 +61,11 @@ function sliceAudio(chunk: AudioChunk, seconds: number): AudioChunk[] {
   }
   return out;
 }
+
+/** Released frames kept for rewinding on a pause (1 s). */
+const HISTORY_FRAMES = 50;
+/** How far back the playback level looks, in ms. */
+const LEVEL_WINDOW_MS = 500;
 
 /** Values taken from `emit()` in a row before the emit loop yields to the event loop. */
 const MAX_EMITS_PER_TURN = 8;
@@ -133,6 +139,9 @@ export class Session {
     this.#markEnded = r;
   });
   #endReason: SessionEndReason | null = null;
+  #paused = false;
+  /** Recently released frames with their release times, oldest first (for pause rewinds). */
+  #history: Array<{ samples: Int16Array; at: number; db: number }> = [];
 
   constructor(handler: StreamHandlerBase, options: SessionOptions) {
     if (!handler || typeof handler.emit !== "function" || typeof handler.receive !== "function") {
@@ -210,6 +219,9 @@ export class Session {
       clearQueue: () => this.clearQueue(),
       wake: () => this.#emitWake.notify(),
       queuedFrames: () => this.queuedFrames,
+      pausePlayback: () => this.pausePlayback(),
+      resumePlayback: () => this.resumePlayback(),
+      playback: () => this.playback,
       turnEvent: (type, at) => {
         this.#turns.handler(type, at ?? this.#clock.now());
         if (type === "turn_ended" && this.#outQueue.length === 0 && !this.#framer.hasPending) {
@@ -250,14 +262,83 @@ export class Session {
     );
   }
 
+  /** Whether reply audio is playing (queued, paused, or just released) and its recent level. */
+  get playback(): PlaybackState {
+    const now = this.#clock.now();
+    let levelDb = Number.NEGATIVE_INFINITY;
+    for (let i = this.#history.length - 1; i >= 0; i--) {
+      const h = this.#history[i] as { at: number; db: number };
+      if (now - h.at > LEVEL_WINDOW_MS) break;
+      if (h.db > levelDb) levelDb = h.db;
+    }
+    const playing =
+      this.#paused ||
+      this.#outQueue.length > 0 ||
+      this.#framer.hasPending ||
+      now - this.#lastRelease < this.#aheadMs + 100;
+    return { playing, paused: this.#paused, levelDb };
+  }
+
+  /**
+   * Stops releasing output frames (barge-in at speech onset); queued frames stay. Frames already
+   * released that the client has not played (see {@link SessionOptions.unplayedFrames}) go back
+   * to the front of the queue, and `onPause` lets the transport drop them at the far end.
+   * Does nothing when already paused.
+   */
+  pausePlayback(): void {
+    if (this.#paused || !this.#running) return;
+    this.#paused = true;
+    const unplayed = Math.max(
+      0,
+      Math.min(this.#history.length, Math.floor(this.#unplayedFrames())),
+    );
+    const rewound = this.#history.splice(this.#history.length - unplayed, unplayed);
+    if (rewound.length > 0) {
+      this.#outQueue.unshiftAll(rewound.map((h) => ({ kind: "frame", samples: h.samples })));
+    }
+    this.#clearAc.abort();
+    this.#clearAc = new AbortController();
+    try {
+      this.#opts.onPause?.({ rewoundFrames: rewound.length });
+    } catch (err) {
+      log.warn("onPause callback failed", { err, id: this.id });
+    }
+  }
+
+  /** Releases output frames again after {@link pausePlayback}, paced from now. */
+  resumePlayback(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#needAnchor = true;
+    this.#outWake.notify();
+  }
+
+  #unplayedFrames(): number {
+    if (this.#opts.unplayedFrames) {
+      try {
+        return this.#opts.unplayedFrames();
+      } catch (err) {
+        log.warn("unplayedFrames callback failed", { err, id: this.id });
+      }
+    }
+    const since = this.#clock.now() - this.#aheadMs;
+    let n = 0;
+    for (let i = this.#history.length - 1; i >= 0 && (this.#history[i]?.at ?? 0) > since; i--) n++;
+    return n;
+  }
+
   /** Drops all audio queued for output and restarts pacing (interruption). */
   clearQueue(): void {
+    const wasPaused = this.#paused;
+    this.#paused = false;
+    this.#history = [];
     const released = this.#releasedInRun;
     this.#releasedInRun = 0;
     const dropped = this.#outQueue.retain((q) => q.kind === "close");
     // Still audible: frames were dropped, or the last one went out less than a frame (plus the
     // send-ahead) ago. A reply that finished playing earlier is not interrupted by a new turn.
-    const playing = dropped > 0 || this.#clock.now() - this.#lastRelease < this.#aheadMs + 20;
+    const playing =
+      dropped > 0 || wasPaused || this.#clock.now() - this.#lastRelease < this.#aheadMs + 20;
     if (dropped > 0) this.#turns.handler("interrupted", this.#clock.now());
     this.#framer.clear();
     this.#needAnchor = true;
@@ -472,6 +553,10 @@ export class Session {
     const rate = this.handler.outputSampleRate;
     const frameSize = rate / 50;
     while (this.#running) {
+      if (this.#paused) {
+        await this.#outWake.wait();
+        continue;
+      }
       let item = this.#outQueue.peek();
       if (!item) {
         if (this.#framer.hasPending) {
@@ -505,7 +590,7 @@ export class Session {
         const epoch = this.#clearEpoch;
         await this.#waitUntil(due, false);
         if (!this.#running) break;
-        if (epoch !== this.#clearEpoch) continue;
+        if (epoch !== this.#clearEpoch || this.#paused) continue;
       }
       item = this.#outQueue.shift();
       if (item?.kind !== "frame") continue;
@@ -519,6 +604,12 @@ export class Session {
       if (discontinuity) this.#releasedInRun = 0;
       this.#releasedInRun++;
       this.#lastRelease = this.#clock.now();
+      this.#history.push({
+        samples: item.samples,
+        at: this.#lastRelease,
+        db: levelDb(item.samples),
+      });
+      if (this.#history.length > HISTORY_FRAMES) this.#history.shift();
       try {
         this.#opts.onAudio?.(frame);
       } catch (err) {

@@ -103,6 +103,17 @@ export interface SessionOptions {
    * everything not yet released. Default `0` (release at play time, as WebRTC wants).
    */
   sendAheadMs?: number;
+  /**
+   * Called when the handler pauses playback (barge-in at speech onset): the transport tells its
+   * far end to drop what it buffered (Twilio `clear`). `rewoundFrames` released frames that the
+   * client had not played yet were put back in the queue, to be sent again on resume.
+   */
+  onPause?: (info: { rewoundFrames: number }) => void;
+  /**
+   * How many of the frames released so far the client has not played yet (Twilio: from its
+   * `mark` echoes). Default: the frames released within the last `sendAheadMs`.
+   */
+  unplayedFrames?: () => number;
   /** Called with each lifecycle step of each turn (see {@link SessionTurnEvent}). */
   onTurnEvent?: (event: SessionTurnEvent) => void;
   /** Called once when the session ends, with the reason. */

@@ -56,6 +56,8 @@ export class TurnTracker {
     switch (type) {
       case "speech_started":
       case "speech_ended":
+      case "end_candidate":
+      case "candidate_cancelled":
         this.#record(this.#listen(), type, at);
         return;
       case "turn_detected": {
@@ -74,6 +76,8 @@ export class TurnTracker {
         return;
       case "handler_started":
       case "first_output":
+      case "playback_paused":
+      case "playback_resumed":
         if (this.#replying) this.#record(this.#replying, type, at);
         return;
       case "turn_ended":

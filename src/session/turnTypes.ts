@@ -8,6 +8,11 @@
  * - `first_output`: the reply function produced its first value.
  * - `first_audio_sent`: the first reply frame left the server.
  * - `interrupted`: the person talked over the reply (or typed); the rest was dropped.
+ * - `end_candidate`: (streaming policy) the first short silence that could end the turn; a
+ *   preemptive reply starts here.
+ * - `candidate_cancelled`: (streaming policy) the person went on speaking after a candidate.
+ * - `playback_paused` / `playback_resumed`: (barge-in) the reply's audio was paused at the
+ *   onset of the person's speech, and resumed when it turned out to be a short noise.
  * - `turn_ended`: the reply is over: all its audio was sent, or it was interrupted.
  *
  * @example
@@ -25,7 +30,11 @@ export type TurnEventType =
   | "first_output"
   | "first_audio_sent"
   | "interrupted"
-  | "turn_ended";
+  | "turn_ended"
+  | "end_candidate"
+  | "candidate_cancelled"
+  | "playback_paused"
+  | "playback_resumed";
 
 /**
  * The events a handler reports itself (the session adds `first_audio_sent` and closes turns).

@@ -32,6 +32,13 @@ export class Fifo<T> {
     return item;
   }
 
+  /** Puts `items` back at the front, in their order (before the current first item). */
+  unshiftAll(items: readonly T[]): void {
+    if (items.length === 0) return;
+    this.#items = [...items, ...this.#items.slice(this.#head)];
+    this.#head = 0;
+  }
+
   /**
    * Keeps only the items that pass `keep`, in order.
    *
