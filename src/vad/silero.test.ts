@@ -254,7 +254,7 @@ describe("SileroVad", () => {
   });
 
   it("constructor options are validated", () => {
-    expect(() => new SileroVad({ version: "v6" as never })).toThrow(RangeError);
+    expect(() => new SileroVad({ version: "v7" as never })).toThrow(RangeError);
     expect(() => new SileroVad({ modelPath: "" })).toThrow(TypeError);
     expect(new SileroVad().version).toBe("v4");
     expect(new SileroVad().modelPath).toMatch(/silero_vad_legacy\.onnx$/);
