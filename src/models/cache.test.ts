@@ -302,6 +302,9 @@ describe("cache folder", () => {
     expect(list.map((m) => [m.name, m.cached])).toEqual([
       ["moonshine/tiny", false],
       ["moonshine/base", false],
+      ["silero/v4", false],
+      ["silero/v5", false],
+      ["silero/v6", false],
     ]);
     expect(list[0]?.dir).toBe(join(cacheDir, "moonshine", "tiny"));
   });

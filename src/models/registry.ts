@@ -70,6 +70,54 @@ const MOONSHINE_BASE: ModelSpec = {
   },
 };
 
+/** The `@ricky0123/vad-web` release whose tarball carries the Silero VAD weights (MIT). */
+const VAD_WEB = { package: "@ricky0123/vad-web", version: "0.0.31" } as const;
+
+/**
+ * One Silero VAD model (MIT, snakers4/silero-vad) out of the `@ricky0123/vad-web@0.0.31` npm
+ * tarball: only the `.onnx` file is kept, the package (and its onnxruntime-web dependency) is
+ * never installed.
+ */
+function sileroSpec(
+  version: string,
+  file: string,
+  size: number,
+  sha256: string,
+  what: string,
+): ModelSpec {
+  return {
+    name: `silero/${version}`,
+    description: `Silero VAD ${what} (npm: ${VAD_WEB.package}@${VAD_WEB.version}, ${(size / 1e6).toFixed(1)} MB)`,
+    source: {
+      kind: "npm",
+      ...VAD_WEB,
+      files: [{ role: "model", file, entry: `package/dist/${file}`, size, sha256 }],
+    },
+  };
+}
+
+const SILERO_V4 = sileroSpec(
+  "v4",
+  "silero_vad_legacy.onnx",
+  1_807_522,
+  "a35ebf52fd3ce5f1469b2a36158dba761bc47b973ea3382b3186ca15b1f5af28",
+  "v4 (legacy interface, FastRTC's model)",
+);
+const SILERO_V5 = sileroSpec(
+  "v5",
+  "silero_vad_v5.onnx",
+  2_327_524,
+  "2623a2953f6ff3d2c1e61740c6cdb7168133479b267dfef114a4a3cc5bdd788f",
+  "v5.1",
+);
+const SILERO_V6 = sileroSpec(
+  "v6",
+  "silero_vad_v6.onnx",
+  2_327_524,
+  "1a153a22f4509e292a94e67d6f9b85e8deb25b4988682b7e174c65279d8788e3",
+  "v6.2",
+);
+
 /**
  * Every model in the registry, by name.
  *
@@ -81,10 +129,14 @@ const MOONSHINE_BASE: ModelSpec = {
 export const MODEL_REGISTRY: Readonly<Record<string, ModelSpec>> = Object.freeze({
   [MOONSHINE_TINY.name]: MOONSHINE_TINY,
   [MOONSHINE_BASE.name]: MOONSHINE_BASE,
+  [SILERO_V4.name]: SILERO_V4,
+  [SILERO_V5.name]: SILERO_V5,
+  [SILERO_V6.name]: SILERO_V6,
 });
 
 /**
- * The names {@link getModelSpec} accepts: `"moonshine/tiny"`, `"moonshine/base"`.
+ * The names {@link getModelSpec} accepts: `"moonshine/tiny"`, `"moonshine/base"`, `"silero/v4"`,
+ * `"silero/v5"`, `"silero/v6"`.
  *
  * @example
  * ```ts

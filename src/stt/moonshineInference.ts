@@ -6,7 +6,7 @@
  * The decoder's shape (layers, heads, head size) is read from the graph's input metadata, so the
  * same code runs Moonshine tiny and base.
  */
-import * as ort from "onnxruntime-node";
+import * as ort from "../models/onnxRuntime.js";
 import {
   DEFAULT_TOKENS_PER_SECOND,
   MIN_STT_SAMPLES,
