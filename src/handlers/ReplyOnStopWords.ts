@@ -106,7 +106,9 @@ export class ReplyOnStopWords<ModelOptions = unknown> extends ReplyOnPause<Model
    * @throws TypeError when `stopWords` is not a non-empty array of non-blank strings.
    */
   constructor(fn: ReplyFnType, options: ReplyOnStopWordsOptions<ModelOptions>) {
-    super(fn, options);
+    // The stop-word search runs on FastRTC's chunks, so this handler keeps FastRTC's turn
+    // taking (the streaming policy does not apply to it yet).
+    super(fn, { ...options, turnTaking: "fastrtc" });
     const words = options?.stopWords;
     if (
       !Array.isArray(words) ||
