@@ -3,9 +3,10 @@ import { fixturePath } from "../audio/testing/fixtures.js";
 import type { AudioChunk } from "../audio/types.js";
 import { readWavFile } from "../audio/wav.js";
 import { ReplyOnPause } from "../handlers/ReplyOnPause.js";
-import { EnergyVad, tone } from "../handlers/testing/fakes.js";
+import { EnergyVad, silence, tone } from "../handlers/testing/fakes.js";
 import { TwilioCallSimulator } from "../transports/telephone/testing/twilioSimulator.js";
 import { computeTwilioSignature } from "../transports/telephone/twilioSignature.js";
+import { EnergyFrameVad } from "../vad/testing/energyFrameVad.js";
 import { Stream } from "./Stream.js";
 import type { InterruptionEvent } from "./streamEvents.js";
 import type { LaunchedServer, StreamOptions } from "./streamTypes.js";
@@ -151,6 +152,37 @@ describe("/telephone/handler: a call from the Twilio Media Streams simulator", (
     expect(e.playedMs).toBeLessThanOrEqual(e.sentMs);
     expect(Math.abs(e.sentMs - e.playedMs - (clear?.discardedMs ?? 0))).toBeLessThanOrEqual(150);
     expect(e.sentMs + e.droppedMs).toBeLessThanOrEqual(8000);
+  }, 60_000);
+
+  it("barge-in at onset: a short noise pauses the reply (clear) and it resumes with nothing lost", async () => {
+    const events: InterruptionEvent[] = [];
+    const { call, stream } = await serve({
+      handler: new ReplyOnPause(
+        async function* () {
+          yield [24000, tone(4, 24000, 300, 6000)] as AudioChunk;
+        },
+        { frameVad: new EnergyFrameVad(), turnTaking: { dynamic: false } },
+      ),
+    });
+    stream.on("interrupted", (e) => events.push(e));
+    const sim = await call();
+    await sim.sendAudio(tone(1, 8000, 440, 8000));
+    await sim.sendAudio(silence(1, 8000));
+    await sim.waitFor((s) => s.playedMs >= 1000, 15_000);
+    // A cough: 150 ms, then quiet. The reply pauses at once (Twilio is told to clear its
+    // buffer) and resumes from what the caller had actually heard (marks).
+    await sim.sendAudio(tone(0.15, 8000, 440, 8000));
+    await sim.sendAudio(silence(0.6, 8000));
+    await sim.waitFor((s) => s.clears.length >= 1, 5_000);
+    await sim.sendAudio(silence(1, 8000));
+    await sim.waitFor((s) => s.playedMs >= 4000 + (s.clears[0]?.discardedMs ?? 0) - 100, 15_000);
+    expect(sim.clears).toHaveLength(1);
+    expect(events).toEqual([]); // paused and resumed, never interrupted
+    // Everything Twilio discarded at the clear was sent again: the caller heard the whole
+    // reply (4 s), give or take one mark interval heard twice.
+    const heard = sim.playedMs;
+    expect(heard).toBeGreaterThanOrEqual(4000 - 20);
+    expect(heard).toBeLessThanOrEqual(4000 + 120);
   }, 60_000);
 
   it("dtmf reaches stream.on('dtmf'); connected and unknown events are ignored", async () => {

@@ -247,6 +247,8 @@ export class WebSocketEntry implements ConnectionEntry {
       channel: phone ? null : { send: (text) => void this.#sendText(text) },
       onAudio: (frame) => this.#sendAudio(frame),
       onClear: (info) => this.#interrupted(info),
+      onPause: () => this.#paused(),
+      ...(this.#marks ? { unplayedFrames: () => this.#marks?.unplayedFrames() ?? 0 } : {}),
       onTurnEvent: (e) => {
         this.#opts.events("turn", { ...e, id, transport: this.transport });
         if (this.#opts.sendTurnMetrics) this.send({ type: "log", data: "turn_event", meta: e });
@@ -315,6 +317,18 @@ export class WebSocketEntry implements ConnectionEntry {
       playedMs: heard?.playedMs ?? sentMs,
       droppedMs: info.droppedFrames * 20,
     });
+  }
+
+  /**
+   * Barge-in paused the reply: the client drops what it buffered (the session re-sends the
+   * part not yet played if the reply resumes).
+   */
+  #paused(): void {
+    const id = this.#id;
+    if (id === null) return;
+    this.#output?.reset();
+    this.#sendText(clearMessage(this.transport === "telephone" ? id : undefined));
+    this.#marks?.interrupt();
   }
 
   #protocolError(message: string): void {

@@ -91,6 +91,14 @@ export class PlaybackMarks {
   }
 
   /**
+   * Frames sent that no echoed mark has confirmed as played yet: what the caller may not have
+   * heard (accurate to one mark interval, erring on the side of "not heard").
+   */
+  unplayedFrames(): number {
+    return Math.max(0, this.#sent - Math.max(this.#played, this.#runStart));
+  }
+
+  /**
    * The reply was interrupted (a `clear` is being sent): reports how much of it was sent and
    * played, and retires the pending marks.
    */
