@@ -12,6 +12,7 @@ type Run = () => Promise<BenchReport | BenchReport[]>;
 const BENCHES: Array<[string, string]> = [
   ["B1", "./b1-vad.js"],
   ["B2", "./b2-end-of-turn.js"],
+  ["B2d", "./turn-detectors.js"],
   ["B1b", "./b1b-event-loop.js"],
   ["B3", "./b3-reply-overhead.js"],
   ["B4", "./b4-capacity.js"],
@@ -19,6 +20,7 @@ const BENCHES: Array<[string, string]> = [
   ["B7", "./b7-stt.js"],
   ["B8", "./b8-tts.js"],
   ["B9", "./b9-phone-capacity.js"],
+  ["Fuzz", "./fuzz.js"],
 ];
 
 const wanted = process.argv.slice(2).map((a) => a.toLowerCase());
