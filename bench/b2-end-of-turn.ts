@@ -35,6 +35,7 @@ import {
 import { type BenchReport, percentile } from "./report.js";
 
 const RATE = 16_000;
+const FRAME_MS = 32;
 const REPLY_MS = 300;
 const MAX_PREEMPTIVE = 3;
 const MISS_AFTER_MS = 3000;
@@ -102,7 +103,7 @@ async function runPolicy(
   it: Item,
   version: SileroVersion,
   options: Partial<EndOfTurnOptions>,
-  detector?: { name: string; d: TurnDetector; cache: Map<string, number> },
+  detector?: { name: string; d: TurnDetector; cache: Map<string, { p: number; ms: number }> },
 ): Promise<Trace> {
   const probs = it.probs[version] as Float32Array;
   const policy = new EndOfTurnPolicy(options);
@@ -116,7 +117,17 @@ async function runPolicy(
   let onsetMs = 0;
   let starts = 0;
   let active: number | null = null;
+  // Detector answers arrive after the detector's own compute time (measured on its first call).
+  const pending: Array<{ candidate: number; frame: number; p: number }> = [];
+  let frame = 0;
   for (const p of probs) {
+    frame++;
+    for (let k = pending.length - 1; k >= 0; k--) {
+      const a = pending[k] as (typeof pending)[number];
+      if (a.frame > frame) continue;
+      policy.setEndProbability(a.candidate, a.p);
+      pending.splice(k, 1);
+    }
     for (const s of policy.pushFrame(p)) {
       if (s.type === "speech_started") {
         onsetMs = s.onsetMs;
@@ -135,14 +146,19 @@ async function runPolicy(
           let answer = detector.cache.get(key);
           if (answer === undefined) {
             const t0 = performance.now();
-            answer = await detector.d.endOfTurnProbability({
+            const p = await detector.d.endOfTurnProbability({
               audio: [RATE, turnAudio(it, from, s.atMs)],
             });
-            tr.detectorMs.push(performance.now() - t0);
+            answer = { p, ms: performance.now() - t0 };
+            tr.detectorMs.push(answer.ms);
             detector.cache.set(key, answer);
           }
-          // Offline the answer applies from the next frame (the detector's own time is reported).
-          policy.setEndProbability(s.candidate, answer);
+          // It takes effect from the first frame that starts after the answer is there.
+          pending.push({
+            candidate: s.candidate,
+            frame: frame + Math.ceil(answer.ms / FRAME_MS),
+            p: answer.p,
+          });
         }
       } else if (s.type === "candidate_cancelled") {
         if (active !== null) tr.abortedStarts++;
@@ -328,7 +344,7 @@ async function scorePolicy(
   items: Item[],
   version: SileroVersion,
   options: Partial<EndOfTurnOptions>,
-  detector?: { name: string; d: TurnDetector; cache: Map<string, number> },
+  detector?: { name: string; d: TurnDetector; cache: Map<string, { p: number; ms: number }> },
 ): Promise<Score> {
   const s = emptyScore();
   for (const it of items) score(s, it, await runPolicy(it, version, options, detector));
@@ -441,11 +457,13 @@ export async function run(): Promise<BenchReport[]> {
     detectorNotes.push(`turn detectors not measured: ${(err as Error).message}`);
   }
   for (const { name, d } of detectors) {
-    const cache = new Map<string, number>();
+    const cache = new Map<string, { p: number; ms: number }>();
     const configs: Array<[string, Partial<EndOfTurnOptions>]> = [
       ["defaults", {}],
       ["endSilenceMs 640, dynamic off", { dynamic: false }],
       ["endSilenceMs 480, dynamic off", { endSilenceMs: 480, dynamic: false }],
+      ["endSilenceMs 800, dynamic off", { endSilenceMs: 800, dynamic: false }],
+      ["endSilenceMs 960, dynamic off", { endSilenceMs: 960, dynamic: false }],
     ];
     try {
       for (const [label, o] of configs) {
@@ -482,6 +500,8 @@ export async function run(): Promise<BenchReport[]> {
         `reply = first reply audio after the speech end with a ${REPLY_MS} ms reply: off = end + ${REPLY_MS}; ` +
           `on = preemptive at each candidate (<= ${MAX_PREEMPTIVE} per turn); aborted = preemptive starts cancelled`,
         "goal: reply on p50 <= 500 ms and cut-off % <= FastRTC's rule",
+        "detector rows: asked at each candidate with the turn audio (onset - prefix padding .. candidate), " +
+          "no transcript given; the answer applies after the detector's measured compute time (first call, this machine)",
         ...detectorNotes,
       ],
     },
