@@ -1,23 +1,31 @@
 /**
- * B1 — VAD cost: µs per window (512 = 32 ms and 1024 = 64 ms at 16 kHz) and windows/s on one
- * core for Silero v4 and v5, single stream; plus the round trip of one 0.6 s chunk through
- * `SileroVad.vad()` (resample + worker message + inference + segmentation).
+ * B1 — VAD cost.
  *
+ * Chunk VAD (`SileroVad`, report "B1"): µs per window (512 = 32 ms and 1024 = 64 ms at 16 kHz)
+ * and windows/s on one core for Silero v4 and v5, single stream; plus the round trip of one
+ * 0.6 s chunk through `SileroVad.vad()` (resample + worker message + inference + segmentation).
  * "in worker" figures are the model time measured inside the VAD worker thread (no messaging);
  * "direct" figures run onnxruntime-node on the bench thread through the same inference code.
+ *
+ * Frame VAD (`SileroFrameVad`, report "B1f"), Silero v5 and v6.2: µs per 32 ms frame for one
+ * stream; amortised wall time per window with 1, 10 and 50 concurrent streams through the real
+ * worker batching (goal ≤ 0.05 ms per window at 50); onset and offset lag on the labelled
+ * synthetic fixtures. `B1_FRAME_ONLY=1` skips the chunk-VAD part.
  */
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { resample } from "../src/audio/resample.js";
+import { fixturePath } from "../src/audio/testing/fixtures.js";
 import { readWavFile } from "../src/audio/wav.js";
+import { type FrameVadVersion, SileroFrameVad } from "../src/vad/frameVad.js";
+import { FRAME_VAD_MS, FRAME_VAD_SAMPLES } from "../src/vad/frameVadTypes.js";
 import { SileroVad } from "../src/vad/silero.js";
 import type { SileroVersion } from "../src/vad/sileroInference.js";
 import { defaultSileroModelPath, SileroInference } from "../src/vad/sileroInference.js";
 import type { BenchReport } from "./report.js";
 import { percentile } from "./report.js";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const fixtures = join(here, "..", "..", "shared", "fixtures", "audio", "synthetic");
+const fixtures = fixturePath("synthetic");
 
 /** Reads a mono PCM16 WAV (the synthetic fixtures). */
 export async function readPcm16(path: string): Promise<{ rate: number; samples: Int16Array }> {
@@ -39,7 +47,13 @@ async function speech16k(seconds: number): Promise<Float32Array> {
 const VERSIONS: SileroVersion[] = ["v4", "v5"];
 const WINDOWS = [512, 1024];
 
-export async function run(): Promise<BenchReport> {
+export async function run(): Promise<BenchReport[]> {
+  const frame = await runFrameVad();
+  if (process.env.B1_FRAME_ONLY === "1") return [frame];
+  return [await runChunkVad(), frame];
+}
+
+async function runChunkVad(): Promise<BenchReport> {
   const audio = await speech16k(30); // 30 s per pass
   const rows: BenchReport["rows"] = [];
   const passes = 5;
@@ -154,5 +168,267 @@ function windowRow(measure: string, model: string, w: number, us: number) {
     x_realtime: (w / 16000) * 1e6 * (1 / us),
     p50_ms: null,
     p99_ms: null,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Frame VAD (B1f)
+
+const FRAME_VERSIONS: FrameVadVersion[] = ["v5", "v6"];
+const STREAM_COUNTS = [1, 10, 50];
+const SPEECH_FILES = [
+  "one_utterance_then_silence.wav",
+  "two_turns.wav",
+  "short_pause_inside_turn.wav",
+  "wake_word_computer.wav",
+];
+const ONSET_THRESHOLD = 0.5;
+const OFFSET_THRESHOLD = 0.35;
+
+/** The median of `values` (`null` when empty). */
+function median(values: readonly number[]): number | null {
+  return percentile(values, 50);
+}
+
+/** One frame-VAD table row; unset columns are `null`. */
+function frameRow(
+  fields: Record<string, string | number | null>,
+): Record<string, string | number | null> {
+  const row: Record<string, string | number | null> = {};
+  for (const c of FRAME_COLUMNS) row[c] = null;
+  return Object.assign(row, fields);
+}
+
+const FRAME_COLUMNS = [
+  "measure",
+  "model",
+  "streams",
+  "us_per_frame",
+  "ms_per_window",
+  "cpu_ms_per_window",
+  "compute_ms_per_window",
+  "p50_ms",
+  "p99_ms",
+  "onset_lag_ms",
+  "offset_lag_ms",
+  "segments",
+];
+
+/**
+ * `streams` streams each push one 512-sample frame per round, all in the same event-loop turn,
+ * and every round is awaited before the next. Returns the wall time per window (all rounds
+ * divided by all windows), the worker's model time per window, and per-round latency.
+ */
+async function amortised(
+  vad: SileroFrameVad,
+  audio: Float32Array,
+  streams: number,
+  rounds: number,
+  piece: { rate: number; samples: Float32Array } | null = null,
+): Promise<{ wallMs: number; cpuMs: number; computeMs: number; lat: number[] }> {
+  const all = Array.from({ length: streams }, () => vad.createStream());
+  const frames = Math.floor(audio.length / FRAME_VAD_SAMPLES);
+  const lat: number[] = [];
+  const push = async (k: number) => {
+    const t0 = performance.now();
+    const res = await Promise.all(
+      all.map((s, i) => {
+        if (piece !== null) {
+          const n = piece.rate / 50; // 20 ms
+          const at = ((k + i * 13) * n) % (piece.samples.length - n);
+          return s.push([piece.rate, piece.samples.subarray(at, at + n)]);
+        }
+        const f = (k + i * 37) % frames; // streams at different places in the audio
+        return s.push([16000, audio.subarray(f * FRAME_VAD_SAMPLES, (f + 1) * FRAME_VAD_SAMPLES)]);
+      }),
+    );
+    lat.push(performance.now() - t0);
+    return res.reduce((n, r) => n + r.length, 0);
+  };
+  for (let k = 0; k < 20; k++) await push(k); // warm the streams and the batch shapes
+  lat.length = 0;
+  const before = vad.stats;
+  let windows = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let k = 0; k < rounds; k++) windows += await push(k + 20);
+  const wall = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const after = vad.stats;
+  for (const s of all) s.close();
+  return {
+    wallMs: wall / windows,
+    cpuMs: (cpu.user + cpu.system) / 1000 / windows,
+    computeMs: (after.computeMs - before.computeMs) / (after.frames - before.frames),
+    lat,
+  };
+}
+
+/** Speech segments of the 16 kHz synthetic fixtures (segments.tsv), in 16 kHz samples. */
+function segments16k(): Map<string, [number, number][]> {
+  const rows = readFileSync(join(fixtures, "segments.tsv"), "utf8").trim().split("\n").slice(1);
+  const out = new Map<string, [number, number][]>();
+  for (const r of rows) {
+    const c = r.split("\t");
+    if (c[1] !== "16000") continue;
+    const name = (c[0] ?? "").replace(/^16k\//, "");
+    const list = out.get(name) ?? [];
+    list.push([Number(c[3]), Number(c[4])]);
+    out.set(name, list);
+  }
+  return out;
+}
+
+/**
+ * Onset lag: from a segment's start to the end of the first frame (ending after that start)
+ * with p >= 0.5. Offset lag: from a segment's end to the end of the first frame (ending after
+ * that end) with p < 0.35, searched until the next segment starts. A frame's probability
+ * exists once the frame is complete, hence its end time. Milliseconds.
+ */
+function lags(
+  probs: Float32Array,
+  segs: [number, number][],
+): { onsets: number[]; offsets: number[]; bridged: number } {
+  const onsets: number[] = [];
+  const offsets: number[] = [];
+  let bridged = 0;
+  const endOf = (i: number) => (i + 1) * FRAME_VAD_SAMPLES;
+  segs.forEach(([start, end], k) => {
+    for (let i = 0; i < probs.length && endOf(i) <= end; i++) {
+      if (endOf(i) > start && probs[i]! >= ONSET_THRESHOLD) {
+        onsets.push(((endOf(i) - start) / 16000) * 1000);
+        break;
+      }
+    }
+    const limit = segs[k + 1]?.[0] ?? Number.POSITIVE_INFINITY;
+    let found = false;
+    for (let i = 0; i < probs.length && endOf(i) - FRAME_VAD_SAMPLES < limit; i++) {
+      if (endOf(i) > end && probs[i]! < OFFSET_THRESHOLD) {
+        offsets.push(((endOf(i) - end) / 16000) * 1000);
+        found = true;
+        break;
+      }
+    }
+    if (!found) bridged++;
+  });
+  return { onsets, offsets, bridged };
+}
+
+async function runFrameVad(): Promise<BenchReport> {
+  const audio = await speech16k(30);
+  const { samples: pcm48 } = await readPcm16(join(fixtures, "48k", "two_turns.wav"));
+  const float48 = Float32Array.from(pcm48, (x) => x / 32768);
+  const segs = segments16k();
+  const rows: BenchReport["rows"] = [];
+  const summary: Record<string, number | null> = {};
+
+  for (const version of FRAME_VERSIONS) {
+    const vad = new SileroFrameVad({ version });
+    await vad.warmup();
+
+    // Single stream: one 512-sample frame per push, awaited (the worker's time per frame, and
+    // the round trip of a push).
+    const single = await amortised(vad, audio, 1, 1000);
+    rows.push(
+      frameRow({
+        measure: "1 stream, 1 frame per push",
+        model: version,
+        streams: 1,
+        us_per_frame: single.computeMs * 1000,
+        ms_per_window: single.wallMs,
+        cpu_ms_per_window: single.cpuMs,
+        compute_ms_per_window: single.computeMs,
+        p50_ms: percentile(single.lat, 50),
+        p99_ms: percentile(single.lat, 99),
+      }),
+    );
+
+    // N concurrent streams, one frame each per event-loop turn: best of 3 runs.
+    for (const n of STREAM_COUNTS) {
+      const rounds = Math.max(200, Math.ceil(3000 / n));
+      let best: Awaited<ReturnType<typeof amortised>> | null = null;
+      for (let rep = 0; rep < 3; rep++) {
+        const r = await amortised(vad, audio, n, rounds);
+        if (best === null || r.cpuMs < best.cpuMs) best = r;
+      }
+      rows.push(
+        frameRow({
+          measure: "concurrent streams, 16 kHz frames",
+          model: version,
+          streams: n,
+          ms_per_window: best!.wallMs,
+          cpu_ms_per_window: best!.cpuMs,
+          compute_ms_per_window: best!.computeMs,
+          p50_ms: percentile(best!.lat, 50),
+          p99_ms: percentile(best!.lat, 99),
+        }),
+      );
+      if (n === 50) {
+        summary[`${version}_ms_per_window_at_50`] = best!.wallMs;
+        summary[`${version}_cpu_ms_per_window_at_50`] = best!.cpuMs;
+      }
+    }
+
+    // 50 streams pushing 20 ms at 48 kHz (resampling and framing on the main thread).
+    {
+      const r = await amortised(vad, audio, 50, 300, { rate: 48000, samples: float48 });
+      rows.push(
+        frameRow({
+          measure: "50 streams, 20 ms pieces @48 kHz",
+          model: version,
+          streams: 50,
+          ms_per_window: r.wallMs,
+          cpu_ms_per_window: r.cpuMs,
+          compute_ms_per_window: r.computeMs,
+          p50_ms: percentile(r.lat, 50),
+          p99_ms: percentile(r.lat, 99),
+        }),
+      );
+    }
+
+    // Onset / offset lag on the labelled 16 kHz fixtures.
+    const onsets: number[] = [];
+    const offsets: number[] = [];
+    let bridged = 0;
+    let count = 0;
+    for (const name of SPEECH_FILES) {
+      const { samples } = await readPcm16(join(fixtures, "16k", name));
+      const s = vad.createStream();
+      const probs = await s.push([16000, samples]);
+      s.close();
+      const list = segs.get(name) ?? [];
+      count += list.length;
+      const l = lags(probs, list);
+      onsets.push(...l.onsets);
+      offsets.push(...l.offsets);
+      bridged += l.bridged;
+    }
+    rows.push(
+      frameRow({
+        measure: "onset / offset lag (median)",
+        model: version,
+        onset_lag_ms: median(onsets),
+        offset_lag_ms: median(offsets),
+        segments: `${onsets.length}/${count} onsets, ${offsets.length}/${count} offsets (${bridged} gaps bridged)`,
+      }),
+    );
+    await vad.close();
+  }
+
+  return {
+    id: "B1f",
+    title: "Frame VAD (Silero v5 / v6.2, 32 ms frames, batched worker): cost per window and lag",
+    columns: FRAME_COLUMNS,
+    rows,
+    notes: [
+      `frame = ${FRAME_VAD_SAMPLES} samples at 16 kHz (${FRAME_VAD_MS} ms) + 64 samples of context; onnxruntime-node, 1 intra-op thread, CPU; one SileroFrameVad (one worker) per model.`,
+      "us_per_frame / compute_ms_per_window = model time inside the worker per frame (stats.computeMs / stats.frames): gather, session.run, scatter.",
+      "ms_per_window = wall time of all rounds / windows evaluated: every stream pushes one frame per round in the same event-loop turn (one batch, one session.run), each round awaited; the run with the least CPU of 3. It includes the copy, postMessage, queueing and replies. Goal: <= 0.05 ms per window at 50 streams.",
+      "cpu_ms_per_window = CPU time of the whole process (all threads: main, worker, onnxruntime; process.cpuUsage) over the same rounds / windows: the cost per window that other load on the machine does not inflate.",
+      "p50_ms / p99_ms = latency of one round (all streams' pushes resolved).",
+      "'20 ms pieces @48 kHz' = same with 960-sample float pieces at 48 kHz: streaming resampling and framing on the main thread; a round completes 0 or 1 frame per stream.",
+      `lag: onset = end of the first frame with p >= ${ONSET_THRESHOLD} after a labelled segment start; offset = end of the first frame with p < ${OFFSET_THRESHOLD} after a segment end, searched up to the next segment (else 'bridged'); medians over the 16 kHz synthetic segments (fixtures/audio/synthetic/segments.tsv), one stream per file.`,
+      `summary: ${JSON.stringify(summary)}`,
+    ],
   };
 }
