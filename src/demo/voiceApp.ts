@@ -6,6 +6,7 @@ import { Stream } from "../server/Stream.js";
 import type { StreamOptions } from "../server/streamTypes.js";
 import type { SttModel } from "../stt/sttTypes.js";
 import type { TtsModel } from "../tts/ttsTypes.js";
+import type { TurnDetector } from "../turns/turnDetectorTypes.js";
 import type { ChatMessage } from "../ui/componentTypes.js";
 import type { PauseDetectionModel } from "../vad/types.js";
 import { builtinResponder, type Responder } from "./responder.js";
@@ -29,8 +30,13 @@ export interface VoiceAppOptions {
   tts: Pick<TtsModel, "streamTts">;
   /** Answers the user. Default {@link builtinResponder}. */
   responder?: Responder;
-  /** VAD of the turn taking. Default Silero. */
+  /**
+   * A chunk VAD: selects FastRTC's turn taking with it. Default: none, the streaming policy
+   * (Silero v6.2 frames) with preemptive replies.
+   */
   vad?: PauseDetectionModel | null;
+  /** Turn detector consulted at candidate end points. Default: none. */
+  turnDetector?: TurnDetector | null;
   /** More `Stream` options (title, limits, ...). */
   stream?: Partial<StreamOptions>;
 }
@@ -55,11 +61,13 @@ export function createVoiceApp(options: VoiceAppOptions): Stream {
     const text = input instanceof WebRTCData ? input.textbox.trim() : (await stt.stt(input)).trim();
     if (text === "") return;
     const history = histories.get(webrtcId) ?? [];
-    histories.set(webrtcId, history);
     const user: ChatMessage = { role: "user", content: text };
-    history.push(user);
+    // Preemptive replies: everything up to the first yield may run for a turn that goes on,
+    // so the history changes only after it.
+    const answer = await respond([...history, user]);
     yield new AdditionalOutputs(user);
-    const answer = await respond([...history]);
+    histories.set(webrtcId, history);
+    history.push(user);
     const bot: ChatMessage = { role: "assistant", content: answer };
     history.push(bot);
     history.splice(0, Math.max(0, history.length - MAX_HISTORY));
@@ -68,7 +76,12 @@ export function createVoiceApp(options: VoiceAppOptions): Stream {
   }
 
   const stream = new Stream({
-    handler: new ReplyOnPause(reply, { model: options.vad ?? null }),
+    handler: new ReplyOnPause(
+      reply,
+      options.vad
+        ? { model: options.vad }
+        : { preemptive: true, turnDetector: options.turnDetector ?? null },
+    ),
     modality: "audio",
     mode: "send-receive",
     additionalOutputs: [{ type: "chatbot", name: "conversation", label: "Conversation" }],

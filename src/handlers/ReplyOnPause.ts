@@ -680,7 +680,9 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
       const first = this.#held.shift();
       if (first !== undefined) return this.#deliver(first);
       if (this.#heldDone) return this.#finishReply();
-    } else if (this.#heldDone) {
+    } else if (this.#heldDone || this.#held.length > 0) {
+      // Held at its first value: the generator stays suspended there until the turn is
+      // confirmed, so what it does after its first `yield` happens only for real turns.
       return null;
     }
     if (!this.#generator) await this.#startReply();
@@ -708,7 +710,6 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
       // Preemptive: keep it until the turn is confirmed (or drop it with the reply).
       if (result.done) this.#heldDone = true;
       else this.#held.push(result.value);
-      this.wake();
       return null;
     }
     if (result.done) return this.#finishReply();

@@ -105,11 +105,13 @@ export interface ReplyOnPauseOptions<ModelOptions = unknown> extends StreamHandl
    */
   turnTaking?: "fastrtc" | Partial<EndOfTurnOptions>;
   /**
-   * Start `fn` at the candidate end of a turn, before the turn is confirmed; hold its audio and
-   * outputs until the turn is confirmed, and close it (`return()` on the generator) if the
-   * person goes on speaking. Hides the reply's own latency. A function with side effects (a
-   * database write, a payment) may run more than once per turn, or for a turn that then goes
-   * on: keep side effects after the first `yield`, or leave this off. Streaming policy only.
+   * Start `fn` at the candidate end of a turn, before the turn is confirmed. It runs up to its
+   * first `yield`; that value is held and the generator stays suspended there until the turn is
+   * confirmed (then everything flows), or is closed (`return()`, so `finally` blocks run) if the
+   * person goes on speaking. Hides the reply's own latency (STT, LLM, the first TTS chunk)
+   * when that work comes before the first `yield`. The code before the first `yield` may run
+   * more than once per turn, or for a turn that then goes on: keep side effects (writing
+   * history, a database, a payment) after it, or leave this off. Streaming policy only.
    * Default `false`.
    */
   preemptive?: boolean;
