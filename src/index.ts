@@ -20,6 +20,7 @@ export * from "./stt/index.js";
 export * from "./transports/telephone/index.js";
 export * from "./transports/webrtc/index.js";
 export * from "./tts/index.js";
+export * from "./turns/index.js";
 export { AsyncQueue } from "./utils/asyncQueue.js";
 export type { Clock } from "./utils/clock.js";
 export { RealClock, VirtualClock } from "./utils/clock.js";
