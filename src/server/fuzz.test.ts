@@ -11,7 +11,7 @@ import { runFuzz } from "./testing/fuzzRunner.js";
 
 describe("seeded fuzz over every route with live neighbours", () => {
   it("seed 12: 0 crashes, 0 undocumented 5xx, 0 hangs, neighbours served, slots free", async () => {
-    const report = await runFuzz({ seed: 12, casesPerRoute: 40, concurrency: 6 });
+    const report = await runFuzz({ seed: 12, casesPerRoute: 60, concurrency: 6 });
     expect(report.crashes).toEqual([]);
     expect(report.failures).toEqual([]);
     expect(report.neighbourFailures).toEqual([]);
@@ -22,7 +22,7 @@ describe("seeded fuzz over every route with live neighbours", () => {
     expect(report.serverClosed).toBe(true);
     for (const route of FUZZ_ROUTES) {
       const total = Object.values(report.counts[route] ?? {}).reduce((a, b) => a + b, 0);
-      expect(total, route).toBe(40);
+      expect(total, route).toBe(60);
     }
   }, 60_000);
 });
