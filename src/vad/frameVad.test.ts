@@ -10,6 +10,7 @@ import { resample } from "../audio/resample.js";
 import { fixturePath } from "../audio/testing/fixtures.js";
 import { readWavFile } from "../audio/wav.js";
 import { configureLogger } from "../logger.js";
+import { VirtualClock } from "../utils/clock.js";
 import { type FrameVadVersion, getFrameVad, SileroFrameVad } from "./frameVad.js";
 import type { FrameVadStream } from "./frameVadTypes.js";
 import { FRAME_VAD_MS, FRAME_VAD_RATE, FRAME_VAD_SAMPLES } from "./frameVadTypes.js";
@@ -238,6 +239,35 @@ describe("SileroFrameVad", () => {
     }
   });
 
+  it("batchDelayMs gathers frames pushed in different turns into one batch (virtual clock)", async () => {
+    const clock = new VirtualClock();
+    const vad = new SileroFrameVad({ batchDelayMs: 5, clock });
+    try {
+      await vad.warmup();
+      const x = await pcm("16k", "two_turns.wav");
+      const frame = (k: number) => x.subarray(k * 512, (k + 1) * 512);
+      const streams = [0, 1, 2].map(() => vad.createStream());
+      let resolved = 0;
+      const done: Promise<Float32Array>[] = [];
+      for (const [i, s] of streams.entries()) {
+        done.push(s.push([16000, frame(20 + i)]).finally(() => resolved++));
+        await new Promise<void>((r) => setImmediate(r)); // the next push is in another turn
+      }
+      await clock.advance(4);
+      expect(resolved).toBe(0);
+      await clock.advance(1);
+      const res = await Promise.all(done);
+      expect(vad.stats.batches).toBe(1);
+      expect(vad.stats.runs).toBe(1);
+      expect(vad.stats.frames).toBe(3);
+      for (const [i, r] of res.entries()) {
+        expectClose(r, await v6.createStream().push([16000, frame(20 + i)]), 1e-5);
+      }
+    } finally {
+      await vad.close();
+    }
+  });
+
   it("many streams at once: 60 streams in 20 ms pieces at 48 kHz, each as if alone", async () => {
     const inputs = await Promise.all(SPEECH_FILES.map((n) => pcm("48k", n)));
     const piece = 960;
@@ -351,6 +381,8 @@ describe("SileroFrameVad", () => {
     expect(() => new SileroFrameVad({ version: "v4" as never })).toThrow(RangeError);
     expect(() => new SileroFrameVad({ modelPath: "" })).toThrow(TypeError);
     expect(() => new SileroFrameVad({ maxBatch: 0 })).toThrow(RangeError);
+    expect(() => new SileroFrameVad({ batchDelayMs: -1 })).toThrow(RangeError);
+    expect(() => new SileroFrameVad({ batchDelayMs: Number.NaN })).toThrow(RangeError);
     expect(() => new SileroFrameVad(null as never)).toThrow(TypeError);
     expect(new SileroFrameVad().version).toBe("v6");
     expect(new SileroFrameVad().modelPath).toMatch(/silero_vad_v6\.onnx$/);
