@@ -12,6 +12,7 @@ import { ReplyOnPause } from "../handlers/ReplyOnPause.js";
 import { Stream } from "../server/Stream.js";
 import { getSttModel } from "../stt/moonshine.js";
 import { getTtsModel } from "../tts/getTtsModel.js";
+import { finish, parseCommand } from "./args.js";
 import { progressPrinter } from "./models.js";
 
 /** Options of `fastrtc-ts demo`. */
@@ -23,41 +24,85 @@ export interface DemoArgs {
   llmKey?: string;
   llmModel?: string;
   error?: string;
+  /** `--help`, `--version` or a usage error: what to print and the exit code. */
+  exit?: { exit: number; stdout?: string; stderr?: string };
 }
 
-const USAGE =
-  "Usage: fastrtc-ts demo [--port 7860] [--host 127.0.0.1] [--echo] [--llm-url URL] [--llm-key KEY] [--llm-model NAME]";
+const USAGE = `Usage: fastrtc-ts demo [options]
 
-/** Parses `--port N`, `--host H`, `--echo`, `--llm-url U`, `--llm-key K`, `--llm-model M` (also `--x=v`). */
+The voice assistant with the built-in page: open the printed URL, press the button, talk, pause.
+
+Options:
+  --port N          port to listen on (default 7860; 0 picks a free one)
+  --host H          address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
+  --echo            the echo app, without speech models
+  --llm-url URL     answer with an OpenAI-compatible LLM (env OPENAI_BASE_URL)
+  --llm-key KEY     its API key (env OPENAI_API_KEY)
+  --llm-model NAME  its model (env FASTRTC_LLM_MODEL)
+  -h, --help        this text
+  -v, --version     the version`;
+
+/**
+ * Parses the options of `fastrtc-ts demo` (`--port N`, `--host H`, `--echo`, `--llm-url U`,
+ * `--llm-key K`, `--llm-model M`, also as `--x=v`; `--help`, `--version`).
+ *
+ * @example
+ * ```ts
+ * parseServeArgs(["--port", "0", "--echo"]); // { port: 0, echo: true }
+ * ```
+ */
 export function parseServeArgs(args: string[]): DemoArgs {
+  const r = parseCommand(
+    args,
+    {
+      port: { type: "string" },
+      host: { type: "string" },
+      echo: { type: "boolean" },
+      "llm-url": { type: "string" },
+      "llm-key": { type: "string" },
+      "llm-model": { type: "string" },
+    },
+    USAGE,
+    0,
+  );
+  if ("exit" in r) return { exit: r };
+  const v = r.values;
   const out: DemoArgs = {};
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] ?? "";
-    const [flag, inline] = arg.includes("=") ? arg.split("=", 2) : [arg, undefined];
-    if (flag === "--echo") {
-      out.echo = true;
-      continue;
+  if (v.port !== undefined) {
+    const port = Number(v.port);
+    if (v.port === "" || !Number.isInteger(port) || port < 0 || port > 65535) {
+      return { error: `Invalid --port ${String(v.port)}: use a whole number from 0 to 65535` };
     }
-    const value = inline ?? args[++i];
-    if (flag === "--port") {
-      const port = Number(value);
-      if (!Number.isInteger(port) || port < 0 || port > 65535)
-        return { error: `Invalid --port ${String(value)}` };
-      out.port = port;
-    } else if (
-      flag === "--host" ||
-      flag === "--llm-url" ||
-      flag === "--llm-key" ||
-      flag === "--llm-model"
-    ) {
-      if (!value) return { error: `${flag} needs a value` };
-      if (flag === "--host") out.host = value;
-      else if (flag === "--llm-url") out.llmUrl = value;
-      else if (flag === "--llm-key") out.llmKey = value;
-      else out.llmModel = value;
-    } else return { error: `Unknown option ${arg}` };
+    out.port = port;
   }
+  for (const [flag, key] of [
+    ["host", "host"],
+    ["llm-url", "llmUrl"],
+    ["llm-key", "llmKey"],
+    ["llm-model", "llmModel"],
+  ] as const) {
+    const value = v[flag];
+    if (value === undefined) continue;
+    if (typeof value !== "string" || value === "") return { error: `--${flag} needs a value` };
+    out[key] = value;
+  }
+  if (v.echo === true) out.echo = true;
   return out;
+}
+
+/** A user-facing message for an error of `listen()`, or `undefined` for other errors. */
+export function listenErrorMessage(err: unknown, host: string, port: number): string | undefined {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (code === "EADDRINUSE") {
+    return `Port ${port} on ${host} is already in use (another fastrtc-ts demo, or another server?). Stop that program, or pick another port: fastrtc-ts demo --port ${port === 65535 ? port - 1 : port + 1} (--port 0 picks a free one).`;
+  }
+  if (code === "EACCES") {
+    return `Not allowed to listen on port ${port} on ${host} (ports below 1024 need extra rights). Pick another port: fastrtc-ts demo --port 7860.`;
+  }
+  if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") {
+    return `Cannot listen on ${host}: it is not an address of this machine. Use --host 127.0.0.1 (this machine only) or --host 0.0.0.0 (every interface).`;
+  }
+  return undefined;
 }
 
 async function* echo(audio: AudioChunk) {
@@ -90,8 +135,9 @@ async function assistant(options: DemoArgs): Promise<Stream> {
 
 export async function runDemo(args: string[]): Promise<number> {
   const options = parseServeArgs(args);
+  if (options.exit) return finish(options.exit);
   if (options.error) {
-    console.error(`${options.error}\n${USAGE}`);
+    console.error(`${options.error}\n\n${USAGE}`);
     return 2;
   }
   let stream: Stream;
@@ -109,10 +155,18 @@ export async function runDemo(args: string[]): Promise<number> {
     console.error(`Could not start the demo: ${err instanceof Error ? err.message : String(err)}`);
     return 1;
   }
-  const server = await stream.launch({
-    port: options.port ?? 7860,
-    host: options.host ?? "127.0.0.1",
-  });
+  const port = options.port ?? 7860;
+  const host = options.host ?? "127.0.0.1";
+  let server: Awaited<ReturnType<Stream["launch"]>>;
+  try {
+    server = await stream.launch({ port, host });
+  } catch (err) {
+    const message = listenErrorMessage(err, host, port);
+    if (message === undefined) throw err;
+    console.error(message);
+    await stream.close();
+    return 1;
+  }
   console.log(`Open ${server.url} in a browser (Ctrl+C to stop).`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

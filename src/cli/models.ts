@@ -5,11 +5,14 @@
 import { listModels, pullModel } from "../models/cache.js";
 import type { PullProgress } from "../models/modelTypes.js";
 import { MODEL_NAMES, UnknownModelError } from "../models/registry.js";
+import { finish, parseCommand } from "./args.js";
 
 const USAGE = `Usage: fastrtc-ts models <pull [name...] [--force] | list>
 
   pull [name...]   fetch models into the cache (default: moonshine/tiny); --force fetches again
   list             show every known model, whether it is cached, and where
+  -h, --help       this text
+  -v, --version    the version
 
 Models: ${MODEL_NAMES.join(", ")}
 Cache: $FASTRTC_CACHE or ~/.cache/fastrtc-ts; hub endpoint: $HF_ENDPOINT or https://huggingface.co`;
@@ -96,8 +99,24 @@ export function progressPrinter(): { update: (p: PullProgress) => void; end: () 
  * ```
  */
 export async function runModels(args: string[]): Promise<number> {
-  const [sub, ...rest] = args;
+  const parsed = parseCommand(
+    args,
+    { force: { type: "boolean" } },
+    USAGE,
+    Number.POSITIVE_INFINITY,
+  );
+  if ("exit" in parsed) return finish(parsed);
+  const [sub, ...rest] = parsed.positionals;
+  const force = parsed.values.force === true;
+  if (force && sub !== "pull") {
+    console.error(`--force only applies to "models pull".\n\n${USAGE}`);
+    return 2;
+  }
   if (sub === "list") {
+    if (rest.length > 0) {
+      console.error(`"models list" takes no names.\n\n${USAGE}`);
+      return 2;
+    }
     const models = await listModels();
     const width = Math.max(...models.map((m) => m.name.length));
     for (const m of models) {
@@ -107,13 +126,7 @@ export async function runModels(args: string[]): Promise<number> {
     return 0;
   }
   if (sub === "pull") {
-    const force = rest.includes("--force");
-    const unknownFlags = rest.filter((a) => a.startsWith("-") && a !== "--force");
-    if (unknownFlags.length > 0) {
-      console.error(`Unknown option ${unknownFlags.join(", ")}.\n\n${USAGE}`);
-      return 2;
-    }
-    const names = rest.filter((a) => !a.startsWith("-"));
+    const names = [...rest];
     if (names.length === 0) names.push("moonshine/tiny");
     let code = 0;
     for (const name of names) {
@@ -137,7 +150,7 @@ export async function runModels(args: string[]): Promise<number> {
     }
     return code;
   }
-  if (sub === undefined || sub === "help" || sub === "--help" || sub === "-h") {
+  if (sub === undefined || sub === "help") {
     console.log(USAGE);
     return sub === undefined ? 2 : 0;
   }

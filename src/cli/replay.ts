@@ -13,18 +13,38 @@ import { ReplyOnPause } from "../handlers/ReplyOnPause.js";
 import { Session } from "../session/Session.js";
 import { realClock } from "../utils/clock.js";
 import { getSileroModel } from "../vad/silero.js";
+import { finish, parseCommand } from "./args.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 /** The two-turn recording of the repository's fixtures (present in a clone, not in the package). */
 const DEFAULT_FILE = resolve(here, "../../fixtures/audio/synthetic/48k/two_turns.wav");
 
+const USAGE = `Usage: fastrtc-ts replay [speech.wav] [replies.wav]
+
+Plays a recording (mono or stereo WAV, any rate) into an echo ReplyOnPause in real time, as a
+microphone would, and prints the conversation; replies.wav receives what the app answered.
+Default recording: the repository's two-turn fixture (in a clone).
+
+Options:
+  -h, --help     this text
+  -v, --version  the version`;
+
+/**
+ * Runs `fastrtc-ts replay ...`; returns the process exit code.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await runReplay(["speech.wav"]);
+ * ```
+ */
 export async function runReplay(args: string[]): Promise<number> {
-  const file = args[0] ? resolve(args[0]) : DEFAULT_FILE;
-  const out = args[1] ? resolve(args[1]) : null;
+  const parsed = parseCommand(args, {}, USAGE, 2);
+  if ("exit" in parsed) return finish(parsed);
+  const [inputArg, outputArg] = parsed.positionals;
+  const file = inputArg ? resolve(inputArg) : DEFAULT_FILE;
+  const out = outputArg ? resolve(outputArg) : null;
   if (!existsSync(file)) {
-    console.error(
-      `No recording at ${file}.\nUsage: fastrtc-ts replay <speech.wav> [replies.wav]  (mono or stereo WAV, any rate)`,
-    );
+    console.error(`No recording at ${file}.\n\n${USAGE}`);
     return 2;
   }
   const wav = await readWavFile(file);
@@ -35,7 +55,7 @@ export async function runReplay(args: string[]): Promise<number> {
   const stamp = () => `${((realClock.now() - t0) / 1000).toFixed(2).padStart(6)} s`;
 
   console.log(`fastrtc-ts replay: ${file} (${total.toFixed(1)} s, ${rate} Hz, ${layout})`);
-  console.log("Loading Silero VAD (v4, from @ricky0123/vad-web) ...");
+  console.log("Loading Silero VAD (v4; the first run fetches its 2 MB of weights from npm) ...");
   const model = getSileroModel();
   await model.warmup();
   t0 = realClock.now();
