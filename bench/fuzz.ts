@@ -43,6 +43,7 @@ export async function run(): Promise<BenchReport> {
         .slice(0, 10)
         .map((f) => `failure ${f.route} ${f.outcome}: ${JSON.stringify(f.sent.slice(0, 120))}`),
       `neighbour replies: websocket ${report.neighbourReplies.websocket}, webrtc ${report.neighbourReplies.webrtc}; missed: ${report.neighbourFailures.length}`,
+      ...report.neighbourFailures.slice(0, 5).map((f) => `missed: ${f}`),
       `slots held after the cases: ${report.liveAfterCases} (the 2 neighbours); after they left: ${report.liveAtEnd}; server closed: ${report.serverClosed}`,
       `duration: ${(report.durationMs / 1000).toFixed(1)} s`,
     ],
