@@ -35,7 +35,7 @@ export interface VoiceAppOptions {
    * (Silero v6.2 frames) with preemptive replies.
    */
   vad?: PauseDetectionModel | null;
-  /** Turn detector consulted at candidate end points. Default: none. */
+  /** Turn detector consulted at candidate end points. Default: `ReplyOnPause`'s (prosody). */
   turnDetector?: TurnDetector | null;
   /** More `Stream` options (title, limits, ...). */
   stream?: Partial<StreamOptions>;
@@ -80,7 +80,10 @@ export function createVoiceApp(options: VoiceAppOptions): Stream {
       reply,
       options.vad
         ? { model: options.vad }
-        : { preemptive: true, turnDetector: options.turnDetector ?? null },
+        : {
+            preemptive: true,
+            ...(options.turnDetector !== undefined ? { turnDetector: options.turnDetector } : {}),
+          },
     ),
     modality: "audio",
     mode: "send-receive",

@@ -56,6 +56,7 @@ function setup(
       inputSampleRate: RATE,
       outputSampleRate: RATE,
       turnTaking: { dynamic: false },
+      turnDetector: null,
       ...rest,
     },
   );

@@ -4,6 +4,7 @@ import type { AudioChunk } from "../audio/types.js";
 import { getLogger } from "../logger.js";
 import { AudioStore } from "../turns/audioStore.js";
 import { type BargeInOptions, BargeInPolicy, resolveBargeInOptions } from "../turns/bargeIn.js";
+import { ProsodyTurnDetector } from "../turns/detectors/prosodyDetector.js";
 import { EndOfTurnPolicy } from "../turns/endOfTurn.js";
 import type { EndOfTurnSignal } from "../turns/endOfTurnTypes.js";
 import type { TurnDetector } from "../turns/turnDetectorTypes.js";
@@ -377,7 +378,7 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
       eot: new EndOfTurnPolicy(typeof o.turnTaking === "object" ? o.turnTaking : undefined),
       barge: bargeOptions ? new BargeInPolicy(bargeOptions) : null,
       bargeOptions,
-      detector: o.turnDetector ?? null,
+      detector: o.turnDetector === undefined ? new ProsodyTurnDetector() : o.turnDetector,
       store: new AudioStore(),
       frames: 0,
       turnStart: null,

@@ -120,7 +120,9 @@ export interface ReplyOnPauseOptions<ModelOptions = unknown> extends StreamHandl
   /**
    * Asked at each candidate end point how likely the turn is over (see `TurnDetector`):
    * a confident "over" shortens the silence waited for, a confident "not over" lengthens it.
-   * Streaming policy only. Default: none.
+   * `null` asks none. Streaming policy only. Default: a `ProsodyTurnDetector` (falling pitch at
+   * the end of the turn; no model, a few ms per candidate), which measurably cuts both the
+   * cut-offs and the wait on the labelled set (docs/benchmarks.md, B2).
    */
   turnDetector?: TurnDetector | null;
   /** Frame VAD of the streaming policy. Default: Silero v6.2 (`getFrameVad()`), batched. */
