@@ -1,6 +1,8 @@
 /**
- * The library's logger. Library code never writes to the console directly: it logs here, and the
- * logger is silent unless the application turns it on.
+ * The library's logger. Library code never writes to the console directly: it logs here. By
+ * default warnings and errors go to stderr (an exception is printed with its stack);
+ * `configureLogger({ level: "silent" })` or `FASTRTC_LOG=silent` turns them off, and a `sink`
+ * sends them to the application's own logger.
  */
 
 /**
@@ -31,9 +33,12 @@ export interface LogSink {
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
 
+/** The default level: `FASTRTC_LOG` when it names a level, else `"warn"`. */
+const DEFAULT_LEVEL: LogLevel = "warn";
+
 function envLevel(): LogLevel {
-  const raw = (process.env.FASTRTC_LOG ?? "").toLowerCase();
-  return raw in ORDER ? (raw as LogLevel) : "silent";
+  const raw = (process.env.FASTRTC_LOG ?? "").trim().toLowerCase();
+  return Object.hasOwn(ORDER, raw) ? (raw as LogLevel) : DEFAULT_LEVEL;
 }
 
 const stderrSink: LogSink = {
@@ -44,8 +49,43 @@ const stderrSink: LogSink = {
 };
 
 function write(level: LogLevel, message: string, fields?: Record<string, unknown>): void {
+  process.stderr.write(formatRecord(level, message, fields));
+}
+
+/**
+ * One stderr record: `[fastrtc-ts] <level> <message> {fields as JSON}` on one line, then the
+ * stack of every `Error` among the fields (and of its `cause`s), indented.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * formatRecord("warn", "handler failed", { error: new Error("boom") });
+ * // "[fastrtc-ts] warn handler failed {\"error\":{\"name\":\"Error\",\"message\":\"boom\"}}\n    Error: boom\n        at ...\n"
+ * ```
+ */
+export function formatRecord(
+  level: LogLevel,
+  message: string,
+  fields?: Record<string, unknown>,
+): string {
   const extra = fields && Object.keys(fields).length > 0 ? ` ${safeJson(fields)}` : "";
-  process.stderr.write(`[fastrtc-ts] ${level} ${message}${extra}\n`);
+  let out = `[fastrtc-ts] ${level} ${message}${extra}\n`;
+  for (const value of Object.values(fields ?? {})) {
+    if (value instanceof Error) out += stackOf(value);
+  }
+  return out;
+}
+
+/** The stack of `err` and of its causes (at most 5 deep), indented by four spaces. */
+function stackOf(err: Error): string {
+  const lines: string[] = [];
+  let current: unknown = err;
+  for (let depth = 0; current instanceof Error && depth < 5; depth++) {
+    const text = current.stack ?? `${current.name}: ${current.message}`;
+    lines.push(...(depth === 0 ? text : `Caused by: ${text}`).split("\n"));
+    current = current.cause;
+  }
+  return lines.map((l) => `    ${l}\n`).join("");
 }
 
 function safeJson(value: unknown): string {
@@ -62,14 +102,17 @@ let level: LogLevel = envLevel();
 let sink: LogSink = stderrSink;
 
 /**
- * Turns library logging on or off and optionally redirects it.
+ * Sets how much the library logs and where.
  *
- * Default: level `"silent"` (or the value of the `FASTRTC_LOG` environment variable), records
- * written to stderr.
+ * Default: level `"warn"` (or the value of the `FASTRTC_LOG` environment variable: `debug`,
+ * `info`, `warn`, `error`, `silent`), records written to stderr, an `Error` field printed with
+ * its stack. A `sink` receives the message and the fields as they are (the `Error` objects
+ * included), tagged with `component`.
  *
  * @example
  * ```ts
- * configureLogger({ level: "info" });               // to stderr
+ * configureLogger({ level: "silent" });             // nothing at all
+ * configureLogger({ level: "info" });               // more, to stderr
  * configureLogger({ level: "debug", sink: pino() }); // to your own logger
  * ```
  */
