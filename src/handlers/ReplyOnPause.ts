@@ -117,6 +117,9 @@ interface LiveTurns {
   prevSpeechEndMs: number;
   /** Preemptive starts in this turn. */
   starts: number;
+  /** No turn may start before this sample (ReplyOnStopWords: where its stop word was heard). */
+  gateOpenedAt: number;
+  gateOpen: boolean;
   asking: AbortController | null;
 }
 
@@ -356,7 +359,16 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
         Math.max(1, Math.round(((samples.length / rate) * 1000) / FRAME_VAD_MS)),
       ).fill(1);
     }
-    for (const p of probs) await this.#onFrame(live, p, level);
+    const open = await this.turnGate([rate, samples]);
+    if (open && !live.gateOpen) live.gateOpenedAt = live.store.end;
+    live.gateOpen = open;
+    if (!open) {
+      live.frames += probs.length;
+      live.eot.reset();
+      live.turnStart = null;
+    } else {
+      for (const p of probs) await this.#onFrame(live, p, level);
+    }
     // Keep the prefix padding (plus a second) before any open turn, or everything since the
     // start of a turn whose reply has not been heard yet (it may be merged with the next).
     const keepFrom = Math.min(
@@ -386,8 +398,21 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
       prevSpeechEndMs: 0,
       starts: 0,
       asking: null,
+      gateOpenedAt: 0,
+      gateOpen: true,
     };
   }
+
+  /**
+   * Streaming policy: whether the end-of-turn policy may hear this frame. `ReplyOnStopWords`
+   * keeps it closed until its stop word is heard. Default: always open.
+   */
+  protected async turnGate(_frame: AudioChunk): Promise<boolean> {
+    return true;
+  }
+
+  /** Streaming policy: a turn was confirmed (`ReplyOnStopWords` re-arms its stop word). */
+  protected onTurnConfirmed(): void {}
 
   /** One 32 ms VAD frame: barge-in while a reply plays, else the end-of-turn policy. */
   async #onFrame(live: LiveTurns, probability: number, inputDb: number): Promise<void> {
@@ -440,7 +465,7 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
 
   async #turnStarted(live: LiveTurns, onsetMs: number): Promise<void> {
     const pad = live.eot.options.prefixPaddingMs;
-    live.turnStart = this.#sampleAt(live, onsetMs - pad);
+    live.turnStart = Math.max(live.gateOpenedAt, this.#sampleAt(live, onsetMs - pad));
     live.starts = 0;
     this.markTurn("speech_started", this.#clockAt(live, onsetMs));
     await this.sendLog("started_talking");
@@ -501,6 +526,7 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
         live.prevTurnStart = live.turnStart;
         const audio = live.store.slice(live.turnStart ?? live.store.start);
         live.turnStart = null;
+        this.onTurnConfirmed();
         if (this.#holding) {
           this.#holding = false;
           this.markTurn("turn_detected");

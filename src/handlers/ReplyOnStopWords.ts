@@ -1,5 +1,6 @@
-import { audioToFloat32 } from "../audio/convert.js";
+import { audioToFloat32, audioToInt16 } from "../audio/convert.js";
 import { resample } from "../audio/resample.js";
+import type { AudioChunk } from "../audio/types.js";
 import { getLogger } from "../logger.js";
 import type { SttModel } from "../stt/sttTypes.js";
 import { ReplyOnPause, ReplyOnPauseState } from "./ReplyOnPause.js";
@@ -99,6 +100,8 @@ export class ReplyOnStopWords<ModelOptions = unknown> extends ReplyOnPause<Model
   readonly stopWords: readonly string[];
   readonly #patterns: RegExp[];
   #stt: SttModel | null;
+  /** Streaming policy: the stop word was heard and the turn it opened is not confirmed yet. */
+  #heard = false;
 
   /**
    * @param fn - reply function: `(audio, ...inputs) => generator`, as for `ReplyOnPause`.
@@ -106,9 +109,7 @@ export class ReplyOnStopWords<ModelOptions = unknown> extends ReplyOnPause<Model
    * @throws TypeError when `stopWords` is not a non-empty array of non-blank strings.
    */
   constructor(fn: ReplyFnType, options: ReplyOnStopWordsOptions<ModelOptions>) {
-    // The stop-word search runs on FastRTC's chunks, so this handler keeps FastRTC's turn
-    // taking (the streaming policy does not apply to it yet).
-    super(fn, { ...options, turnTaking: "fastrtc" });
+    super(fn, options);
     const words = options?.stopWords;
     if (
       !Array.isArray(words) ||
@@ -157,6 +158,31 @@ export class ReplyOnStopWords<ModelOptions = unknown> extends ReplyOnPause<Model
   matchesStopWord(text: string): boolean {
     const lower = text.toLowerCase();
     return this.#patterns.some((p) => p.test(lower));
+  }
+
+  /**
+   * Streaming policy: the stop-word search runs on FastRTC's 0.6 s chunks (VAD-trimmed, the last
+   * 2 s transcribed); once a stop word is heard, the end-of-turn policy takes the turn that
+   * follows, from the point where the word was heard.
+   */
+  protected override async turnGate(frame: AudioChunk): Promise<boolean> {
+    if (this.#heard) return true;
+    const s = this.state as ReplyOnStopWordsState;
+    const [rate, raw] = frame;
+    const samples = raw instanceof Int16Array ? raw : audioToInt16(raw);
+    if (s.samplingRate === 0) s.samplingRate = rate;
+    s.buffer.push(samples);
+    s.bufferLength += samples.length;
+    if (s.bufferLength / rate < this.algoOptions.audioChunkDuration) return false;
+    await this.#listenForStopWord(s, s.takeBuffer(), rate);
+    if (!s.stopWordDetected) return false;
+    this.#heard = true;
+    this.state = this.createState();
+    return true;
+  }
+
+  protected override onTurnConfirmed(): void {
+    this.#heard = false;
   }
 
   protected override async determinePause(state: ReplyOnPauseState): Promise<boolean> {
