@@ -10,6 +10,16 @@
 export type * from "./mediaStreamsTypes.js";
 export type { PlaybackReport } from "./playbackMarks.js";
 export {
+  type CreateTwilioCallOptions,
+  createTwilioCall,
+  TWILIO_API_BASE,
+  TwilioApiError,
+  type TwilioCall,
+  type TwilioCallEvent,
+  TwilioNetworkError,
+  twilioCallForm,
+} from "./twilioCalls.js";
+export {
   computeTwilioBodySHA256,
   computeTwilioSignature,
   type TwilioParams,
