@@ -20,6 +20,7 @@ const BENCHES: Array<[string, string]> = [
   ["B7", "./b7-stt.js"],
   ["B8", "./b8-tts.js"],
   ["B9", "./b9-phone-capacity.js"],
+  ["B10", "./b10-barge-in.js"],
   ["Fuzz", "./fuzz.js"],
 ];
 
