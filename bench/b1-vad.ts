@@ -5,18 +5,20 @@
  * and windows/s on one core for Silero v4 and v5, single stream; plus the round trip of one
  * 0.6 s chunk through `SileroVad.vad()` (resample + worker message + inference + segmentation).
  * "in worker" figures are the model time measured inside the VAD worker thread (no messaging);
- * "direct" figures run onnxruntime-node on the bench thread through the same inference code.
+ * "direct" figures run the ONNX engine in use on the bench thread through the same inference code.
  *
  * Frame VAD (`SileroFrameVad`, report "B1f"), Silero v5 and v6.2: µs per 32 ms frame for one
  * stream; amortised wall time per window with 1, 10 and 50 concurrent streams through the real
  * worker batching (goal ≤ 0.05 ms per window at 50); onset and offset lag on the labelled
- * synthetic fixtures. `B1_FRAME_ONLY=1` skips the chunk-VAD part.
+ * synthetic fixtures. The report id is `B1f-web` or `B1f-node` after the ONNX engine in use
+ * (`FASTRTC_ONNX`). `B1_FRAME_ONLY=1` skips the chunk-VAD part.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { resample } from "../src/audio/resample.js";
 import { fixturePath } from "../src/audio/testing/fixtures.js";
 import { readWavFile } from "../src/audio/wav.js";
+import { onnxEngine } from "../src/models/onnxRuntime.js";
 import { type FrameVadVersion, SileroFrameVad } from "../src/vad/frameVad.js";
 import { FRAME_VAD_MS, FRAME_VAD_SAMPLES } from "../src/vad/frameVadTypes.js";
 import { SileroVad } from "../src/vad/silero.js";
@@ -147,7 +149,7 @@ async function runChunkVad(): Promise<BenchReport> {
     ],
     rows,
     notes: [
-      "onnxruntime-node, intraOpNumThreads=1, interOpNumThreads=1, CPU; audio: two_turns.wav repeated (speech and silence).",
+      `onnxruntime-${onnxEngine} (FASTRTC_ONNX), intraOpNumThreads=1, interOpNumThreads=1, CPU; audio: two_turns.wav repeated (speech and silence).`,
       "'in worker' = model time measured inside the VAD worker thread for 5 x 30 s passes; 'direct' = same code on the bench thread.",
       "v5 runs in 512-sample steps with 64 samples of context; a 1024 window is two steps (probability = max).",
       "x_realtime = audio duration processed per second of compute on one core.",
@@ -264,6 +266,54 @@ async function amortised(
   };
 }
 
+/**
+ * `sessions` streams each push 20 ms of `pcm48` every 20 ms of real time for `durationMs`, their
+ * timers spread evenly over the period. Returns process CPU per window, the worker's model time
+ * per window, the latency of pushes that completed a frame, and the mean frames per batch.
+ */
+async function realTime(
+  vad: SileroFrameVad,
+  pcm48: Float32Array,
+  sessions: number,
+  durationMs: number,
+): Promise<{ cpuMs: number; computeMs: number; lat: number[]; meanBatch: number }> {
+  const n = 960;
+  const lat: number[] = [];
+  const before = vad.stats;
+  const cpu0 = process.cpuUsage();
+  const end = performance.now() + durationMs;
+  const runs: Promise<void>[] = [];
+  for (let i = 0; i < sessions; i++) {
+    const stream = vad.createStream();
+    runs.push(
+      (async () => {
+        await new Promise((r) => setTimeout(r, (20 * i) / sessions));
+        let k = i * 17;
+        let next = performance.now();
+        while (performance.now() < end) {
+          const at = (k++ * n) % (pcm48.length - n);
+          const t0 = performance.now();
+          const p = await stream.push([48000, pcm48.subarray(at, at + n)]);
+          if (p.length > 0) lat.push(performance.now() - t0);
+          next += 20;
+          await new Promise((r) => setTimeout(r, Math.max(0, next - performance.now())));
+        }
+        stream.close();
+      })(),
+    );
+  }
+  await Promise.all(runs);
+  const cpu = process.cpuUsage(cpu0);
+  const after = vad.stats;
+  const frames = after.frames - before.frames;
+  return {
+    cpuMs: (cpu.user + cpu.system) / 1000 / frames,
+    computeMs: (after.computeMs - before.computeMs) / frames,
+    lat,
+    meanBatch: frames / (after.runs - before.runs),
+  };
+}
+
 /** Speech segments of the 16 kHz synthetic fixtures (segments.tsv), in 16 kHz samples. */
 function segments16k(): Map<string, [number, number][]> {
   const rows = readFileSync(join(fixtures, "segments.tsv"), "utf8").trim().split("\n").slice(1);
@@ -326,6 +376,39 @@ async function runFrameVad(): Promise<BenchReport> {
     const vad = new SileroFrameVad({ version });
     await vad.warmup();
 
+    // The model alone on the bench thread: one stepBatch (session.run) of B rows.
+    {
+      const direct = await SileroInference.create(defaultSileroModelPath(version), version);
+      for (const b of STREAM_COUNTS) {
+        const input = new Float32Array(b * 576);
+        let state = new Float32Array(b * 256);
+        const steps = Math.max(100, Math.ceil(3000 / b));
+        const run = async (k: number) => {
+          for (let r = 0; r < b; r++) {
+            const f = ((k + r * 37) % 900) * FRAME_VAD_SAMPLES;
+            input.set(audio.subarray(f, f + 576), r * 576);
+          }
+          state = (await direct.stepBatch(input, state, b)).state.slice();
+        };
+        for (let k = 0; k < 20; k++) await run(k);
+        let bestUs = Number.POSITIVE_INFINITY;
+        for (let rep = 0; rep < 3; rep++) {
+          const t0 = performance.now();
+          for (let k = 0; k < steps; k++) await run(k);
+          bestUs = Math.min(bestUs, ((performance.now() - t0) * 1000) / (steps * b));
+        }
+        rows.push(
+          frameRow({
+            measure: "model only (stepBatch on the bench thread)",
+            model: version,
+            streams: b,
+            us_per_frame: bestUs,
+          }),
+        );
+      }
+      await direct.dispose();
+    }
+
     // Single stream: one 512-sample frame per push, awaited (the worker's time per frame, and
     // the round trip of a push).
     const single = await amortised(vad, audio, 1, 1000);
@@ -386,6 +469,27 @@ async function runFrameVad(): Promise<BenchReport> {
       );
     }
 
+    // 50 sessions in real time: each pushes 20 ms at 48 kHz on its own 20 ms timer (phases
+    // spread over the period), so frames complete at staggered times; batchDelayMs 0 vs 4.
+    for (const batchDelayMs of [0, 4]) {
+      const live = batchDelayMs === 0 ? vad : new SileroFrameVad({ version, batchDelayMs });
+      await live.warmup();
+      const r = await realTime(live, float48, 50, 4000);
+      rows.push(
+        frameRow({
+          measure: `50 sessions real time, staggered, batchDelayMs ${batchDelayMs}`,
+          model: version,
+          streams: 50,
+          cpu_ms_per_window: r.cpuMs,
+          compute_ms_per_window: r.computeMs,
+          p50_ms: percentile(r.lat, 50),
+          p99_ms: percentile(r.lat, 99),
+          segments: `mean batch ${r.meanBatch.toFixed(1)} frames`,
+        }),
+      );
+      if (live !== vad) await live.close();
+    }
+
     // Onset / offset lag on the labelled 16 kHz fixtures.
     const onsets: number[] = [];
     const offsets: number[] = [];
@@ -416,17 +520,19 @@ async function runFrameVad(): Promise<BenchReport> {
   }
 
   return {
-    id: "B1f",
-    title: "Frame VAD (Silero v5 / v6.2, 32 ms frames, batched worker): cost per window and lag",
+    id: `B1f-${onnxEngine}`,
+    title: `Frame VAD (Silero v5 / v6.2, 32 ms frames, batched worker, onnxruntime-${onnxEngine}): cost per window and lag`,
     columns: FRAME_COLUMNS,
     rows,
     notes: [
-      `frame = ${FRAME_VAD_SAMPLES} samples at 16 kHz (${FRAME_VAD_MS} ms) + 64 samples of context; onnxruntime-node, 1 intra-op thread, CPU; one SileroFrameVad (one worker) per model.`,
+      `frame = ${FRAME_VAD_SAMPLES} samples at 16 kHz (${FRAME_VAD_MS} ms) + 64 samples of context; engine onnxruntime-${onnxEngine} (FASTRTC_ONNX=node|web), 1 thread, CPU; one SileroFrameVad (one worker) per model.`,
+      "'model only' = SileroInference.stepBatch (one session.run of B rows, with the input copy) on the bench thread, no worker: µs per frame, best of 3 runs.",
       "us_per_frame / compute_ms_per_window = model time inside the worker per frame (stats.computeMs / stats.frames): gather, session.run, scatter.",
       "ms_per_window = wall time of all rounds / windows evaluated: every stream pushes one frame per round in the same event-loop turn (one batch, one session.run), each round awaited; the run with the least CPU of 3. It includes the copy, postMessage, queueing and replies. Goal: <= 0.05 ms per window at 50 streams.",
       "cpu_ms_per_window = CPU time of the whole process (all threads: main, worker, onnxruntime; process.cpuUsage) over the same rounds / windows: the cost per window that other load on the machine does not inflate.",
       "p50_ms / p99_ms = latency of one round (all streams' pushes resolved).",
       "'20 ms pieces @48 kHz' = same with 960-sample float pieces at 48 kHz: streaming resampling and framing on the main thread; a round completes 0 or 1 frame per stream.",
+      "'real time, staggered' = 50 sessions each push 20 ms at 48 kHz every 20 ms (setTimeout), phases spread over 20 ms, for 4 s; latency = push -> probabilities for pushes that complete a frame; mean batch = frames per session.run. Idle time is included in the CPU per window (timers, resampling).",
       `lag: onset = end of the first frame with p >= ${ONSET_THRESHOLD} after a labelled segment start; offset = end of the first frame with p < ${OFFSET_THRESHOLD} after a segment end, searched up to the next segment (else 'bridged'); medians over the 16 kHz synthetic segments (fixtures/audio/synthetic/segments.tsv), one stream per file.`,
       `summary: ${JSON.stringify(summary)}`,
     ],
