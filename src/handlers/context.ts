@@ -15,6 +15,31 @@ export interface MessageChannel {
 }
 
 /**
+ * Who is on the line, for telephone connections (Twilio Media Streams): what Twilio's `start`
+ * message carried. `from`/`to` are only known when the TwiML passed them as `<Parameter>`s named
+ * `From`/`To` (as {@link https://www.twilio.com/docs/voice/twiml/stream | Twilio's webhook}
+ * sends them; `stream.twiml({ call: webhookParams })` does it).
+ *
+ * @example
+ * ```ts
+ * const { telephone } = getCurrentContext();
+ * if (telephone) log.info("call", { sid: telephone.callSid, from: telephone.from });
+ * ```
+ */
+export interface TelephoneCallInfo {
+  /** Twilio's Call SID (`CA…`), or `""` when the `start` message had none. */
+  callSid: string;
+  /** Twilio's Stream SID (`MZ…`), also the connection id (`webrtcId`). */
+  streamSid: string;
+  /** The caller's number, from the `From` (or `from`) custom parameter. */
+  from?: string;
+  /** The number called, from the `To` (or `to`) custom parameter. */
+  to?: string;
+  /** Every `<Parameter>` of the TwiML `<Stream>` (`start.customParameters`). */
+  parameters: Readonly<Record<string, string>>;
+}
+
+/**
  * The connection whose handler code is running, as returned by {@link getCurrentContext}.
  * @example
  * ```ts
@@ -26,6 +51,8 @@ export interface Context {
   webrtcId: string;
   /** The WebSocket for WebSocket and telephone connections, else `null`. */
   websocket: unknown;
+  /** The call, on telephone connections (Twilio); absent on WebRTC and `/websocket/offer`. */
+  telephone?: TelephoneCallInfo;
 }
 
 /**
@@ -56,7 +83,9 @@ const storage = new AsyncLocalStorage<SessionContext>();
 export function getCurrentContext(): Context {
   const ctx = storage.getStore();
   if (!ctx) throw new Error("No context found");
-  return { webrtcId: ctx.webrtcId, websocket: ctx.websocket };
+  return ctx.telephone
+    ? { webrtcId: ctx.webrtcId, websocket: ctx.websocket, telephone: ctx.telephone }
+    : { webrtcId: ctx.webrtcId, websocket: ctx.websocket };
 }
 
 /**

@@ -1,4 +1,4 @@
-export type { Context, MessageChannel } from "./context.js";
+export type { Context, MessageChannel, TelephoneCallInfo } from "./context.js";
 export { getCurrentContext } from "./context.js";
 export type { EmitType, SplitEmit } from "./emit.js";
 export { splitEmitValue } from "./emit.js";

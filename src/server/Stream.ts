@@ -4,11 +4,21 @@ import { GeneratorHandler } from "../handlers/GeneratorHandler.js";
 import type { AdditionalOutputs } from "../handlers/outputs.js";
 import { StreamHandlerBase } from "../handlers/StreamHandler.js";
 import { getLogger } from "../logger.js";
+import type { TwilioParams } from "../transports/telephone/twilioSignature.js";
 import { checkTrickledCandidate } from "../transports/webrtc/candidate.js";
 import { InvalidSdpError } from "../transports/webrtc/WebRtcConnection.js";
 import type { RtcConfiguration } from "../transports/webrtc/webrtcTypes.js";
 import type { InputComponent, OutputComponent } from "../ui/componentTypes.js";
 import { type Clock, realClock } from "../utils/clock.js";
+import {
+  type AppRequest,
+  type AppSocket,
+  type AppSocketEvents,
+  appRequestSignedByTwilio,
+  appSocketEvents,
+  serveAppSocket,
+} from "./appSockets.js";
+import { type AppTwimlOptions, appTwiml } from "./appTwiml.js";
 import { initialOutputValues, resolveInputs, resolveOutputs } from "./components.js";
 import type { ConnectionEntry } from "./connectionEntry.js";
 import { launchStream } from "./http/launch.js";
@@ -475,7 +485,11 @@ export class Stream {
    *
    * @internal
    */
-  acceptWebSocket(socket: WebSocket, transport: "websocket" | "telephone"): void {
+  acceptWebSocket(
+    socket: WebSocket,
+    transport: "websocket" | "telephone",
+    contextSocket?: unknown,
+  ): void {
     if (this.#closed) {
       socket.close(1001, "stream closed");
       return;
@@ -492,9 +506,103 @@ export class Stream {
       sendTurnMetrics: this.#options.sendTurnMetrics ?? false,
       register: (e) => this.#registerSocket(e),
       onCleanup: (e) => this.#forget(e),
+      ...(contextSocket === undefined ? {} : { contextSocket }),
     });
     this.#sockets.add(entry);
     socket.once("close", () => this.#sockets.delete(entry));
+  }
+
+  /**
+   * Serves a Twilio Media Streams WebSocket accepted by the app's own route (FastRTC's
+   * `await stream.telephone_handler(websocket)`), exactly as `/telephone/handler`: the
+   * `X-Twilio-Signature` of `request` is checked when an auth token is configured, then phone
+   * mode, a slot, real-time pacing, `clear`/`mark` barge-in, `dtmf` events and cleanup. The
+   * upgrade has already happened, so a bad signature closes the socket with 1008 (policy
+   * violation, reason `403 ...`); for a plain HTTP 403 call {@link Stream.checkTwilioRequest}
+   * before upgrading. Returns at once; the call is served until the socket closes.
+   *
+   * @param socket - `ws`'s WebSocket (plain `ws`, Express with `ws`, `@fastify/websocket`), Hono's
+   * `WSContext` on `@hono/node-server`, or a DOM-style socket.
+   * @param request - the upgrade request (`IncomingMessage`, Fastify request, Fetch `Request`);
+   * required when an auth token is configured.
+   * @example
+   * ```ts
+   * const wss = new WebSocketServer({ server, path: "/media-stream" });
+   * wss.on("connection", (socket, req) => stream.telephoneHandler(socket, req));
+   * // Fastify: app.get("/media-stream", { websocket: true }, (socket, req) => stream.telephoneHandler(socket, req));
+   * ```
+   */
+  telephoneHandler(socket: AppSocket, request?: AppRequest): void {
+    serveAppSocket(this, "telephone", socket, request);
+  }
+
+  /**
+   * Serves a WebSocket of FastRTC's `/websocket/offer` protocol accepted by the app's own route
+   * (FastRTC's `await stream.websocket_offer(websocket)`): the `auth` hook runs on `request`
+   * (a refusal closes the socket with 1008, reason `401 ...`), then as `/websocket/offer`.
+   *
+   * @example
+   * ```ts
+   * app.get("/ws", { websocket: true }, (socket, req) => stream.websocketHandler(socket, req));
+   * ```
+   */
+  websocketHandler(socket: AppSocket, request?: AppRequest): void {
+    serveAppSocket(this, "websocket", socket, request);
+  }
+
+  /**
+   * {@link Stream.telephoneHandler} as Hono `upgradeWebSocket` callbacks, for any Hono runtime.
+   *
+   * @example
+   * ```ts
+   * app.get("/media-stream", upgradeWebSocket((c) => stream.telephoneEvents(c.req.raw)));
+   * ```
+   */
+  telephoneEvents(request?: AppRequest): AppSocketEvents {
+    return appSocketEvents(this, "telephone", request);
+  }
+
+  /**
+   * Checks the `X-Twilio-Signature` of a request to the app's own routes (the voice webhook with
+   * its form `params`, or a Media Streams upgrade), against `telephone.publicUrl` or the request's
+   * host. Always true without an auth token (`telephone.authToken` / `TWILIO_AUTH_TOKEN`).
+   *
+   * @example
+   * ```ts
+   * app.post("/incoming-call", express.urlencoded({ extended: false }), (req, res) => {
+   *   if (!stream.checkTwilioRequest(req, req.body)) return res.sendStatus(403);
+   *   res.type("application/xml").send(stream.twiml({ streamUrl: "/media-stream", request: req }));
+   * });
+   * ```
+   */
+  checkTwilioRequest(request: AppRequest, params?: TwilioParams): boolean {
+    const form: Record<string, string | string[]> = {};
+    if (params instanceof URLSearchParams) {
+      for (const [k, v] of params) {
+        const prev = form[k];
+        form[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+      }
+    } else if (params) {
+      for (const [k, v] of Object.entries(params)) form[k] = typeof v === "string" ? v : [...v];
+    }
+    return appRequestSignedByTwilio(this.telephone, request, form);
+  }
+
+  /**
+   * The TwiML an app's own `/incoming-call` route answers with: `<Say>`, `<Connect><Stream>` to
+   * the app's Media Streams route with `<Parameter>`s (`call: req.body` passes the caller's
+   * `From`/`To`), goodbye. Every value is XML-escaped.
+   *
+   * @throws TypeError for an unusable URL or parameter (see `buildStreamTwiml`).
+   * @example
+   * ```ts
+   * res.type("application/xml").send(
+   *   stream.twiml({ streamUrl: "/media-stream", request: req, say: "Connecting you.", call: req.body }),
+   * );
+   * ```
+   */
+  twiml(options: AppTwimlOptions): string {
+    return appTwiml(this.telephone, options);
   }
 
   #registerSocket(entry: WebSocketEntry): RegisterResult {

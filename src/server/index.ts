@@ -1,3 +1,12 @@
+export type {
+  AppRequest,
+  AppSocket,
+  AppSocketEvents,
+  DomSocket,
+  EventEmitterSocket,
+  WsContextLike,
+} from "./appSockets.js";
+export type { AppTwimlOptions } from "./appTwiml.js";
 export type { TransportKind } from "./connectionEntry.js";
 export type { FastifyLike } from "./http/fastify.js";
 export type { HonoLike } from "./http/hono.js";

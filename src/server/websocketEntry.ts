@@ -1,5 +1,6 @@
 import type { WebSocket } from "ws";
 import { muLawDecode } from "../audio/g711.js";
+import type { TelephoneCallInfo } from "../handlers/context.js";
 import type { StreamHandlerBase } from "../handlers/StreamHandler.js";
 import { getLogger } from "../logger.js";
 import { Session } from "../session/Session.js";
@@ -58,6 +59,25 @@ export interface WebSocketEntryOptions {
   events: StreamEventSink;
   /** Send turn steps to the client as `log` messages too. */
   sendTurnMetrics: boolean;
+  /**
+   * What handler code sees as `getCurrentContext().websocket` (the app's own socket object when
+   * the socket came through `stream.telephoneHandler`/`websocketHandler`). Default: the socket.
+   */
+  contextSocket?: unknown;
+}
+
+/** The call as the handler's context shows it (`From`/`To` come from custom parameters). */
+function callInfo(
+  streamSid: string,
+  callSid: string | null,
+  parameters: Record<string, string>,
+): TelephoneCallInfo {
+  const info: TelephoneCallInfo = { callSid: callSid ?? "", streamSid, parameters };
+  const from = parameters.From ?? parameters.from;
+  const to = parameters.To ?? parameters.to;
+  if (from !== undefined) info.from = from;
+  if (to !== undefined) info.to = to;
+  return info;
 }
 
 /**
@@ -178,7 +198,7 @@ export class WebSocketEntry implements ConnectionEntry {
   #dispatch(message: ClientMessage): void {
     switch (message.event) {
       case "start":
-        this.#start(message.id);
+        this.#start(message.id, message.callSid, message.customParameters);
         return;
       case "media":
         this.#media(message.payload);
@@ -205,7 +225,7 @@ export class WebSocketEntry implements ConnectionEntry {
     }
   }
 
-  #start(id: string | null): void {
+  #start(id: string | null, callSid: string | null, parameters: Record<string, string>): void {
     if (this.#id !== null) {
       this.#protocolError('Duplicate "start" message');
       return;
@@ -242,7 +262,8 @@ export class WebSocketEntry implements ConnectionEntry {
       id,
       clock: this.#opts.clock,
       phoneMode: phone,
-      websocket: this.#socket,
+      websocket: this.#opts.contextSocket ?? this.#socket,
+      ...(phone ? { telephone: callInfo(id, callSid, parameters) } : {}),
       sendAheadMs: this.#opts.sendAheadMs,
       channel: phone ? null : { send: (text) => void this.#sendText(text) },
       onAudio: (frame) => this.#sendAudio(frame),

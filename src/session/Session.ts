@@ -184,6 +184,7 @@ export class Session {
       websocket: options.websocket ?? null,
       channel: options.channel ?? null,
       clock: this.#clock,
+      ...(options.telephone ? { telephone: options.telephone } : {}),
     };
     this.#input = new InputConverter(handler.inputSampleRate, handler.expectedLayout);
     this.#framer = new OutputFramer(handler.outputSampleRate);

@@ -1,4 +1,4 @@
-import type { MessageChannel } from "../handlers/context.js";
+import type { MessageChannel, TelephoneCallInfo } from "../handlers/context.js";
 import type { AdditionalOutputs } from "../handlers/outputs.js";
 import type { Clock } from "../utils/clock.js";
 import type { SessionTurnEvent } from "./turnTypes.js";
@@ -120,6 +120,8 @@ export interface SessionOptions {
   onEnd?: (reason: SessionEndReason) => void;
   /** The WebSocket of a WebSocket/telephone connection, exposed through the context. */
   websocket?: unknown;
+  /** The call of a telephone connection, exposed through the context (`telephone`). */
+  telephone?: TelephoneCallInfo;
   /** Telephone semantics for the handler (`phoneMode`). Default `false`. */
   phoneMode?: boolean;
   /**
