@@ -142,6 +142,7 @@ export class Stream {
   readonly #options: StreamOptions;
   readonly #clock: Clock;
   readonly #connectTimeoutMs: number;
+  readonly #inactivityTimeoutMs: number | null;
   readonly #entries = new Map<string, ConnectionEntry>();
   /** Sockets that have not sent `start` yet (they hold no slot). */
   readonly #sockets = new Set<WebSocketEntry>();
@@ -190,6 +191,11 @@ export class Stream {
     this.timeLimit = positiveOrNull(options.timeLimit, "timeLimit");
     this.#connectTimeoutMs =
       (positiveOrNull(options.connectTimeout ?? 30, "connectTimeout") ?? 30) * 1000;
+    const inactivity =
+      options.inactivityTimeout === undefined
+        ? 5
+        : positiveOrNull(options.inactivityTimeout, "inactivityTimeout");
+    this.#inactivityTimeoutMs = inactivity === null ? null : inactivity * 1000;
     this.allowExtraTracks = options.allowExtraTracks ?? false;
     this.uiArgs = { ...(options.uiArgs ?? {}) };
     this.trackConstraints = options.trackConstraints ?? null;
@@ -331,6 +337,10 @@ export class Stream {
       mode: this.mode,
       clock: this.#clock,
       iceServers: serverIce,
+      ...(this.#options.serverRtcConfiguration?.iceTransportPolicy === "relay"
+        ? { iceTransportPolicy: "relay" as const }
+        : {}),
+      inactivityTimeoutMs: this.#inactivityTimeoutMs,
       additionalHostAddresses: this.#options.additionalHostAddresses ?? defaultHostAddresses(),
       connectTimeoutMs: this.#connectTimeoutMs,
       timeLimitMs: this.timeLimit === null ? null : this.timeLimit * 1000,
@@ -499,6 +509,7 @@ export class Stream {
       handler: this.handler,
       clock: this.#clock,
       startTimeoutMs: this.#connectTimeoutMs,
+      inactivityTimeoutMs: this.#inactivityTimeoutMs,
       timeLimitMs: this.timeLimit === null ? null : this.timeLimit * 1000,
       sendAheadMs: WEBSOCKET_SEND_AHEAD_MS,
       outputs: this.#outputs,

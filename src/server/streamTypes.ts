@@ -153,10 +153,21 @@ export interface StreamOptions {
   /** Peer configuration for the browser (served to the built-in page). Default `{}`. */
   rtcConfiguration?: RtcConfigurationSource | null;
   /**
-   * Peer configuration of the server side: only `iceServers` is used. Default: no ICE servers
-   * (host candidates only; FastRTC used a public STUN server, which needs internet access).
+   * Peer configuration of the server side: `iceServers` (werift uses the first `stun:` and the
+   * first `turn:` URL) and `iceTransportPolicy` (`"relay"`: TURN relay candidates only) are
+   * used. Default: no ICE servers (host candidates only; FastRTC used a public STUN server,
+   * which needs internet access).
    */
   serverRtcConfiguration?: RtcConfiguration | null;
+  /**
+   * Seconds without any inbound traffic after which a connection is taken for dead and ended,
+   * freeing its slot (a killed tab, a sleeping laptop, a dropped network). WebRTC: RTP, RTCP
+   * and data-channel traffic count (a client that only receives audio gets at least 15 s: it
+   * reports every few seconds); WebSocket and telephone: any frame counts, and a quiet socket
+   * is pinged halfway (clients answer pings by themselves). `null` turns it off (FastRTC has
+   * none: ICE consent ends a vanished WebRTC peer after ~30 s). Default `5`.
+   */
+  inactivityTimeout?: number | null;
   /** `getUserMedia` audio constraints for the built-in page. Default: FastRTC's (spec §9.4). */
   trackConstraints?: Record<string, unknown> | null;
   /** Ignore offered tracks of other kinds (video) instead of failing the offer. Default `false`. */

@@ -15,6 +15,9 @@ import type { StreamEventSink } from "./streamEvents.js";
 
 const log = getLogger("server");
 
+/** Least inactivity limit for clients that send no audio (browsers report RTCP every ~5 s). */
+export const RECEIVE_ONLY_MIN_INACTIVITY_MS = 15_000;
+
 /**
  * The text of a typed turn sent on the data channel (`{"type":"text","data":"..."}`, a
  * fastrtc-ts extension), or null for any other message (answered with FastRTC's echo log).
@@ -39,7 +42,14 @@ export interface WebRtcEntryOptions {
   mode: SessionMode;
   clock: Clock;
   iceServers: IceServer[];
+  /** `"relay"`: the server uses TURN relay candidates only. */
+  iceTransportPolicy?: "all" | "relay";
   additionalHostAddresses: string[];
+  /**
+   * ms without any inbound RTP, RTCP or data-channel traffic after which a connected peer is
+   * taken for dead and cleaned up; `null` never.
+   */
+  inactivityTimeoutMs: number | null;
   connectTimeoutMs: number;
   timeLimitMs: number | null;
   outputs: OutputsBus;
@@ -70,6 +80,9 @@ export class WebRtcEntry implements ConnectionEntry {
   #session: Session | null = null;
   #connectTimer: { cancel(): void } | null = null;
   #timeLimitTimer: { cancel(): void } | null = null;
+  #watchdog: { cancel(): void } | null = null;
+  /** True when the client offered to send audio (it then sends RTP every 20 ms). */
+  #clientSends = false;
   #cleanup: Promise<void> | null = null;
   readonly #opts: WebRtcEntryOptions;
 
@@ -81,6 +94,7 @@ export class WebRtcEntry implements ConnectionEntry {
       {
         iceServers: options.iceServers,
         additionalHostAddresses: options.additionalHostAddresses,
+        ...(options.iceTransportPolicy ? { iceTransportPolicy: options.iceTransportPolicy } : {}),
         // Every await on the peer while answering is bounded (issue 12, D3).
         negotiationTimeoutMs: Math.min(options.connectTimeoutMs, DEFAULT_NEGOTIATION_TIMEOUT_MS),
       },
@@ -123,6 +137,7 @@ export class WebRtcEntry implements ConnectionEntry {
       weSend && weReceive ? "sendrecv" : weSend ? "sendonly" : weReceive ? "recvonly" : "inactive";
     this.connection.acceptAudio(media, direction);
     this.mediaRegistered = true;
+    this.#clientSends ||= clientSends;
   }
 
   /** Starts the 30 s (by default) wait for "connected". */
@@ -141,6 +156,7 @@ export class WebRtcEntry implements ConnectionEntry {
     this.#cleanup ??= (async () => {
       this.#connectTimer?.cancel();
       this.#timeLimitTimer?.cancel();
+      this.#watchdog?.cancel();
       this.#opts.onCleanup(this);
       this.#opts.outputs.end(this.id);
       try {
@@ -168,10 +184,48 @@ export class WebRtcEntry implements ConnectionEntry {
           void this.cleanup();
         });
       }
+      this.#watchInbound();
       this.#maybeStart();
     } else if (state === "failed" || state === "closed") {
       void this.cleanup();
     }
+  }
+
+  /**
+   * The dead-peer watchdog: a browser tab that is killed, a laptop that sleeps or a network that
+   * drops sends nothing more, and ICE consent (30 s) would notice late. Counts what arrives
+   * (RTP, RTCP, DTLS/SCTP) on a clock tick; after the inactivity timeout without any, the
+   * connection ends. A client that only receives sends RTCP reports every few seconds only:
+   * its limit is at least {@link RECEIVE_ONLY_MIN_INACTIVITY_MS}.
+   */
+  #watchInbound(): void {
+    const configured = this.#opts.inactivityTimeoutMs;
+    if (configured === null || this.#watchdog || this.closed) return;
+    const limit = this.#clientSends
+      ? configured
+      : Math.max(configured, RECEIVE_ONLY_MIN_INACTIVITY_MS);
+    const clock = this.#opts.clock;
+    const tick = Math.max(10, Math.min(1000, limit / 4));
+    let seen = this.connection.inboundDatagrams;
+    let lastChange = clock.now();
+    const check = () => {
+      if (this.closed) return;
+      const count = this.connection.inboundDatagrams;
+      const now = clock.now();
+      if (count !== seen) {
+        seen = count;
+        lastChange = now;
+      } else if (now - lastChange >= limit) {
+        log.info("peer sent nothing: closing the connection", {
+          id: this.id,
+          silentMs: now - lastChange,
+        });
+        void this.cleanup();
+        return;
+      }
+      this.#watchdog = startTimer(clock, tick, check);
+    };
+    this.#watchdog = startTimer(clock, tick, check);
   }
 
   #maybeStart(): void {

@@ -27,6 +27,8 @@ const log = getLogger("server");
 const PHONE_RATE = 8000;
 /** Protocol errors a socket may make before it is closed. */
 const MAX_PROTOCOL_ERRORS = 20;
+/** WebSocket close code "going away" (RFC 6455), sent to a socket closed for inactivity. */
+const GOING_AWAY = 1001;
 /** Unsent bytes above which outbound audio is dropped (the client is not reading). */
 const MAX_BUFFERED_BYTES = 1 << 20;
 
@@ -48,6 +50,11 @@ export interface WebSocketEntryOptions {
   clock: Clock;
   /** ms a socket has to send `start` before it is closed. */
   startTimeoutMs: number;
+  /**
+   * ms without any inbound frame (message or pong) after `start` before the socket is taken
+   * for dead and closed; halfway there the server pings it. `null` never.
+   */
+  inactivityTimeoutMs?: number | null;
   timeLimitMs: number | null;
   /** ms of output released ahead of play time. */
   sendAheadMs: number;
@@ -107,6 +114,9 @@ export class WebSocketEntry implements ConnectionEntry {
   /** The next payload sent is the first of a reply (after a pause or a clear). */
   #replyStarts = false;
   #timers: Array<{ cancel(): void }> = [];
+  /** Frames received (messages and pongs), watched by the inactivity check. */
+  #inbound = 0;
+  #watchdog: { cancel(): void } | null = null;
   #cleanup: Promise<void> | null = null;
 
   constructor(socket: WebSocket, options: WebSocketEntryOptions) {
@@ -114,7 +124,13 @@ export class WebSocketEntry implements ConnectionEntry {
     this.#opts = options;
     this.transport = options.transport;
     this.#marks = options.transport === "telephone" ? new PlaybackMarks() : null;
-    socket.on("message", (data, isBinary) => this.#onMessage(data, isBinary));
+    socket.on("message", (data, isBinary) => {
+      this.#inbound++;
+      this.#onMessage(data, isBinary);
+    });
+    socket.on("pong", () => {
+      this.#inbound++;
+    });
     socket.on("close", () => void this.cleanup());
     socket.on("error", (err) => {
       log.debug("websocket error", { err, id: this.#id });
@@ -162,6 +178,7 @@ export class WebSocketEntry implements ConnectionEntry {
   cleanup(code: number = CLOSE_CODES.normal, reason = ""): Promise<void> {
     this.#cleanup ??= (async () => {
       for (const t of this.#timers) t.cancel();
+      this.#watchdog?.cancel();
       if (this.#registered) {
         this.#opts.onCleanup(this);
         this.#opts.outputs.end(this.id);
@@ -281,6 +298,7 @@ export class WebSocketEntry implements ConnectionEntry {
     });
     this.#session = session;
     session.start();
+    this.#watchInbound();
     const limit = this.#opts.timeLimitMs;
     if (limit !== null) {
       this.#timers.push(
@@ -290,6 +308,48 @@ export class WebSocketEntry implements ConnectionEntry {
         }),
       );
     }
+  }
+
+  /**
+   * Closes a socket that sends nothing for the inactivity timeout (a vanished client whose TCP
+   * connection lingers): it is pinged once it has been quiet for half of it (clients answer
+   * pings without any code), and terminated at the end of it.
+   */
+  #watchInbound(): void {
+    const limit = this.#opts.inactivityTimeoutMs ?? null;
+    if (limit === null || this.closed) return;
+    const clock = this.#opts.clock;
+    const tick = Math.max(10, Math.min(1000, limit / 4));
+    let seen = this.#inbound;
+    let lastChange = clock.now();
+    let pinged = false;
+    const check = () => {
+      if (this.closed) return;
+      const now = clock.now();
+      if (this.#inbound !== seen) {
+        seen = this.#inbound;
+        lastChange = now;
+        pinged = false;
+      } else if (now - lastChange >= limit) {
+        log.info("websocket peer sent nothing: closing it", {
+          id: this.#id,
+          silentMs: now - lastChange,
+        });
+        void this.cleanup(GOING_AWAY, "inactivity").finally(() => {
+          this.#socket.terminate();
+        });
+        return;
+      } else if (!pinged && now - lastChange >= limit / 2) {
+        pinged = true;
+        if (this.#socket.readyState === this.#socket.OPEN) {
+          this.#socket.ping(undefined, undefined, (err) => {
+            if (err) log.debug("websocket ping failed", { err, id: this.#id });
+          });
+        }
+      }
+      this.#watchdog = startTimer(clock, tick, check);
+    };
+    this.#watchdog = startTimer(clock, tick, check);
   }
 
   #media(payload: Uint8Array): void {

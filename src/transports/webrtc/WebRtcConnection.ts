@@ -195,6 +195,11 @@ export class WebRtcConnection {
   packetsSent = 0;
   /** RTP packets received on accepted audio tracks. */
   packetsReceived = 0;
+  /**
+   * Datagrams received from the peer once connected, other than ICE checks: RTP, RTCP, DTLS
+   * and SCTP (data channel). The server's dead-peer watchdog watches it.
+   */
+  inboundDatagrams = 0;
   /** Called with each outbound RTP payload right after it was handed to the transport. */
   onRtpSent: ((payload: OpusRtpPayload) => void) | null = null;
 
@@ -206,6 +211,7 @@ export class WebRtcConnection {
       ...(options.additionalHostAddresses?.length
         ? { iceAdditionalHostAddresses: options.additionalHostAddresses }
         : {}),
+      ...(options.iceTransportPolicy === "relay" ? { iceTransportPolicy: "relay" as const } : {}),
     });
     this.#pc.onTrack.subscribe((track) => {
       if (track.kind !== "audio") return;
@@ -225,6 +231,29 @@ export class WebRtcConnection {
   /** The peer connection's state. */
   get state(): PeerState {
     return this.#closed ? "closed" : this.#pc.connectionState;
+  }
+
+  /**
+   * The candidate types of the pair ICE selected (`"host"`, `"srflx"`, `"prflx"` or
+   * `"relay"`), or null before a pair is nominated.
+   *
+   * @example
+   * ```ts
+   * conn.selectedCandidateTypes(); // { local: "relay", remote: "relay", protocol: "udp" }
+   * ```
+   */
+  selectedCandidateTypes(): { local: string; remote: string; protocol: string } | null {
+    for (const dtls of this.#pc.dtlsTransports) {
+      const pair = dtls.iceTransport.connection.nominated;
+      if (pair) {
+        return {
+          local: pair.localCandidate.type,
+          remote: pair.remoteCandidate.type,
+          protocol: pair.localCandidate.transport,
+        };
+      }
+    }
+    return null;
   }
 
   /** True once the client's data channel was announced. */
@@ -422,6 +451,9 @@ export class WebRtcConnection {
    */
   #watchTransports(): void {
     for (const dtls of this.#pc.dtlsTransports) {
+      dtls.iceTransport.connection.onData.subscribe(() => {
+        this.inboundDatagrams++;
+      });
       dtls.onStateChange.subscribe((state) => {
         if (state === "closed" || state === "failed") void this.close();
       });

@@ -64,4 +64,9 @@ export interface WebRtcConnectionOptions {
   iceServers?: IceServer[];
   /** Extra local addresses to offer as host candidates (e.g. `"127.0.0.1"`). Default none. */
   additionalHostAddresses?: string[];
+  /**
+   * `"relay"` gathers and uses only TURN relay candidates (werift uses the first `turn:` URL of
+   * `iceServers`; `?transport=tcp` reaches the TURN server over TCP). Default `"all"`.
+   */
+  iceTransportPolicy?: "all" | "relay";
 }
