@@ -322,6 +322,40 @@ describe("the app's own routes: the rest of what /telephone/handler does", () =>
     expect(stream.liveConnections).toBe(0);
   }, 60_000);
 
+  it("a DOM-style socket (addEventListener only, as in Deno) serves a call too", async () => {
+    const { stream, seen } = echoStream({ telephone: { authToken: null } });
+    const server = createServer();
+    const wss = new WebSocketServer({ server, path: "/media-stream" });
+    wss.on("connection", (ws, req) => {
+      // Only the DOM-style surface of a real socket.
+      const dom = {
+        get readyState() {
+          return ws.readyState;
+        },
+        send: (text: string) => ws.send(text),
+        close: (code?: number, reason?: string) => ws.close(code, reason),
+        addEventListener: ws.addEventListener.bind(ws) as (
+          type: string,
+          listener: (event: { data?: unknown }) => void,
+        ) => void,
+      };
+      stream.telephoneHandler(dom, req);
+    });
+    const port = await listen(server);
+    cleanups.push(async () => {
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+      await new Promise((r) => server.close(r));
+    });
+    const sim = await connectCall(`ws://127.0.0.1:${port}/media-stream`, { From: CALLER }, null);
+    await waitFor(() => stream.isLive(sim.streamSid), 5000, "call registered");
+    await talkAndHearEcho(sim);
+    expect(seen[0]?.from).toBe(CALLER);
+    expect(seen[0]?.to).toBeUndefined();
+    await sim.stop();
+    await waitFor(() => stream.liveConnections === 0, 5000, "call cleaned up");
+  }, 60_000);
+
   it("websocketHandler: FastRTC's /websocket/offer protocol on an app route, behind the auth hook", async () => {
     const stream = new Stream({
       handler: new ReplyOnPause(
