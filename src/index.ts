@@ -11,7 +11,9 @@ export {
   ensureModel,
   listModels,
   ModelFetchError,
+  onnxEngine,
   pullModel,
+  sileroModelPath,
   UnknownModelError,
 } from "./models/index.js";
 export * from "./server/index.js";

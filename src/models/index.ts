@@ -35,6 +35,15 @@ export type {
 } from "./modelTypes.js";
 export type { NpmPackOptions } from "./npmPack.js";
 export { npmPack } from "./npmPack.js";
+export type { OnnxEngine } from "./onnxRuntime.js";
+export { onnxEngine } from "./onnxRuntime.js";
 export { getModelSpec, MODEL_NAMES, MODEL_REGISTRY, UnknownModelError } from "./registry.js";
+export type { SileroWeightsVersion } from "./silero.js";
+export {
+  sileroModelFile,
+  sileroModelName,
+  sileroModelPath,
+  sileroModelPathSync,
+} from "./silero.js";
 export type { ExtractedEntry, ExtractTarGzOptions } from "./tarGz.js";
 export { extractTarGz, TarFormatError } from "./tarGz.js";

@@ -27,8 +27,8 @@ export type OnnxEngine = "web" | "node";
 type OrtModule = typeof Ort;
 
 /**
- * Reads `FASTRTC_ONNX`: `"node"` or `"web"` (default; empty and unknown values mean `"web"`,
- * unknown ones with an error thrown so a typo is not silently ignored).
+ * Reads `FASTRTC_ONNX`: `"web"` (also `"wasm"`, or unset/empty: the default) or `"node"` (also
+ * `"native"`). Any other value throws, so a typo is not silently ignored.
  */
 function wantedEngine(): OnnxEngine {
   const raw = (process.env.FASTRTC_ONNX ?? "").trim().toLowerCase();
@@ -64,7 +64,7 @@ const loaded = await loadEngine();
  *
  * @example
  * ```ts
- * import { onnxEngine } from "fastrtc-ts/models"; // or from src/models/onnxRuntime.js
+ * import { onnxEngine } from "fastrtc-ts";
  * console.log(onnxEngine); // "web"
  * ```
  */
