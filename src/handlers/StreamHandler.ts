@@ -50,6 +50,8 @@ export interface PlaybackState {
   paused: boolean;
   /** Loudest 20 ms frame released in the last 500 ms, in dBFS (`-Infinity` for none). */
   levelDb: number;
+  /** The frames released in the last second: release time (clock ms) and level, oldest first. */
+  sent: ReadonlyArray<{ readonly at: number; readonly db: number }>;
 }
 
 /** A one-shot flag that can be awaited (Python's `asyncio.Event`). */
@@ -183,7 +185,9 @@ export abstract class StreamHandlerBase {
 
   /** Whether reply audio is playing and how loud (nothing playing when unbound). */
   protected get playback(): PlaybackState {
-    return this.#binding?.playback?.() ?? { playing: false, paused: false, levelDb: -Infinity };
+    return (
+      this.#binding?.playback?.() ?? { playing: false, paused: false, levelDb: -Infinity, sent: [] }
+    );
   }
 
   /** Output frames queued by the session and not yet played (0 when unbound). */

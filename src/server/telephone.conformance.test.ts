@@ -161,7 +161,7 @@ describe("/telephone/handler: a call from the Twilio Media Streams simulator", (
         async function* () {
           yield [24000, tone(4, 24000, 300, 6000)] as AudioChunk;
         },
-        { frameVad: new EnergyFrameVad(), turnTaking: { dynamic: false } },
+        { frameVad: new EnergyFrameVad(), turnTaking: { dynamic: false }, turnDetector: null },
       ),
     });
     stream.on("interrupted", (e) => events.push(e));

@@ -277,7 +277,7 @@ export class Session {
       this.#outQueue.length > 0 ||
       this.#framer.hasPending ||
       now - this.#lastRelease < this.#aheadMs + 100;
-    return { playing, paused: this.#paused, levelDb };
+    return { playing, paused: this.#paused, levelDb, sent: this.#history };
   }
 
   /**

@@ -26,10 +26,10 @@ export interface BargeInOptions {
   /** Silence after a pause (before commit) that resumes the paused reply. Default `320`. */
   resumeAfterMs: number;
   /**
-   * Echo guard: while the reply plays, a frame only counts as the person's speech when its level
-   * is above the reply's recent output level minus this many dB (the reply's own voice coming
-   * back into the microphone is much quieter than what was sent). `Infinity` turns it off.
-   * Default `15`.
+   * Echo guard (`EchoGuard`): input whose level follows the level contour of what was sent, a
+   * fixed delay later and some dB lower, is the reply's own echo and never counts. In the first
+   * ~240 ms of a reply, before such a fit is possible, a frame counts only when it is louder than
+   * the loudest frame sent in the last 500 ms minus this many dB. Default `15`.
    */
   echoMarginDb: number;
 }
