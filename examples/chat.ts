@@ -57,7 +57,7 @@ export async function createChatApp(
   }
 
   return new Stream({
-    handler: new ReplyOnPause(reply, { needsArgs: true, preemptive: true }),
+    handler: new ReplyOnPause(reply, { acceptsText: true, needsArgs: true, preemptive: true }),
     modality: "audio",
     mode: "send-receive",
     additionalInputs: [

@@ -79,8 +79,9 @@ export function createVoiceApp(options: VoiceAppOptions): Stream {
     handler: new ReplyOnPause(
       reply,
       options.vad
-        ? { model: options.vad }
+        ? { acceptsText: true, model: options.vad }
         : {
+            acceptsText: true,
             preemptive: true,
             ...(options.turnDetector !== undefined ? { turnDetector: options.turnDetector } : {}),
           },
@@ -94,6 +95,7 @@ export function createVoiceApp(options: VoiceAppOptions): Stream {
     uiArgs: {
       title: "fastrtc-ts voice assistant",
       subtitle: "Press the button and talk, or type below. Everything runs on this computer.",
+      showLatency: true,
     },
     ...options.stream,
   });

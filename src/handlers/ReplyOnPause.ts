@@ -20,7 +20,9 @@ import {
   type ReplyFnType,
   type ReplyIterable,
   type ReplyOnPauseOptions,
+  type ReplyOnPauseTextOptions,
   type StartupFnType,
+  type TextReplyFnType,
 } from "./replyOnPauseTypes.js";
 import { AsyncStreamHandler } from "./StreamHandler.js";
 
@@ -200,6 +202,8 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
   readonly turnTakingMode: "fastrtc" | "streaming";
   /** See {@link ReplyOnPauseOptions.preemptive}. */
   readonly preemptive: boolean;
+  /** See {@link ReplyOnPauseOptions.acceptsText}. */
+  readonly acceptsText: boolean;
   readonly #options: ReplyOnPauseOptions<ModelOptions>;
   /** The streaming policy's per-connection state, created on the first frame. */
   #live: LiveTurns | null = null;
@@ -221,11 +225,20 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
   #interrupted = deferred();
 
   /**
-   * @param fn - reply function: `(audio, ...inputs) => generator`.
+   * @param fn - reply function: `(audio, ...inputs) => generator`; with `acceptsText: true`,
+   *   `(audio | WebRTCData, ...inputs) => generator` ({@link TextReplyFnType}).
    * @param options - see {@link ReplyOnPauseOptions}; every field optional.
    */
-  constructor(fn: ReplyFnType, options: ReplyOnPauseOptions<ModelOptions> = {}) {
-    super(options);
+  constructor(fn: TextReplyFnType, options: ReplyOnPauseTextOptions<ModelOptions>);
+  constructor(fn: ReplyFnType, options?: ReplyOnPauseOptions<ModelOptions>);
+  constructor(
+    fn: ReplyFnType,
+    allOptions: ReplyOnPauseOptions<ModelOptions> | ReplyOnPauseTextOptions<ModelOptions> = {},
+  ) {
+    super(allOptions);
+    const { acceptsText = false, ...options } = allOptions;
+    if (typeof acceptsText !== "boolean") throw new TypeError("acceptsText must be a boolean");
+    this.acceptsText = acceptsText;
     if (typeof fn !== "function") throw new TypeError("ReplyOnPause needs a reply function");
     const startupFn = options.startupFn ?? null;
     if (startupFn !== null && typeof startupFn !== "function") {
@@ -303,7 +316,11 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
   }
 
   override copy(): ReplyOnPause<ModelOptions> {
-    return new ReplyOnPause<ModelOptions>(this.fn, this.copyOptions());
+    // fn's type was checked against acceptsText when this handler was made.
+    return new ReplyOnPause<ModelOptions>(this.fn as TextReplyFnType, {
+      ...this.copyOptions(),
+      acceptsText: this.acceptsText,
+    });
   }
 
   /** The options a copy is built with: the same settings, sharing the loaded model. */
@@ -606,9 +623,13 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
   /**
    * A typed turn: `fn` is called with a `WebRTCData` `{ webrtcId, textbox: text, audio }` as its
    * first argument (the audio collected so far, usually none), followed by the inputs last set.
-   * Interrupts a running reply like a spoken turn does.
+   * Interrupts a running reply like a spoken turn does. Refused with a `WebRTCError` unless the
+   * handler was created with `acceptsText: true`.
    */
   override async receiveText(text: string): Promise<void> {
+    if (!this.acceptsText) {
+      throw new WebRTCError("This app takes speech only: typed messages are not accepted.");
+    }
     if (typeof text !== "string") throw new TypeError("A text turn needs a string");
     if (this.state.responding && !this.canInterrupt) {
       throw new WebRTCError("A reply is playing and this handler cannot be interrupted");

@@ -4,7 +4,12 @@ import type { AudioChunk } from "../audio/types.js";
 import { getLogger } from "../logger.js";
 import type { SttModel } from "../stt/sttTypes.js";
 import { ReplyOnPause, ReplyOnPauseState } from "./ReplyOnPause.js";
-import type { ReplyFnType, ReplyOnPauseOptions } from "./replyOnPauseTypes.js";
+import type {
+  ReplyFnType,
+  ReplyOnPauseOptions,
+  ReplyOnPauseTextOptions,
+  TextReplyFnType,
+} from "./replyOnPauseTypes.js";
 
 const log = getLogger("reply-on-stop-words");
 
@@ -75,6 +80,14 @@ export function stopWordPattern(stopWord: string): RegExp {
   return new RegExp(`\\b${words.map(escapeRegExp).join("\\s+")}[.,!?]*\\b`);
 }
 
+/** {@link ReplyOnStopWordsOptions} with typed turns on (`acceptsText`, see `ReplyOnPauseTextOptions`). */
+type StopWordsTextOptions<ModelOptions> = Omit<
+  ReplyOnStopWordsOptions<ModelOptions>,
+  "acceptsText"
+> & {
+  acceptsText: boolean;
+};
+
 /**
  * `ReplyOnPause` that waits for a stop word (a wake word) before it listens for a turn: the
  * last 2 s of audio are transcribed chunk by chunk (VAD-trimmed) until one of `stopWords` is
@@ -108,8 +121,14 @@ export class ReplyOnStopWords<ModelOptions = unknown> extends ReplyOnPause<Model
    * @param options - {@link ReplyOnStopWordsOptions}; `stopWords` is required.
    * @throws TypeError when `stopWords` is not a non-empty array of non-blank strings.
    */
-  constructor(fn: ReplyFnType, options: ReplyOnStopWordsOptions<ModelOptions>) {
-    super(fn, options);
+  constructor(fn: TextReplyFnType, options: StopWordsTextOptions<ModelOptions>);
+  constructor(fn: ReplyFnType, options: ReplyOnStopWordsOptions<ModelOptions>);
+  constructor(
+    fn: ReplyFnType,
+    options: ReplyOnStopWordsOptions<ModelOptions> | StopWordsTextOptions<ModelOptions>,
+  ) {
+    // The overloads above tie fn's type to acceptsText.
+    super(fn as TextReplyFnType, options as ReplyOnPauseTextOptions<ModelOptions>);
     const words = options?.stopWords;
     if (
       !Array.isArray(words) ||
@@ -143,8 +162,9 @@ export class ReplyOnStopWords<ModelOptions = unknown> extends ReplyOnPause<Model
   }
 
   override copy(): ReplyOnStopWords<ModelOptions> {
-    return new ReplyOnStopWords<ModelOptions>(this.fn, {
+    return new ReplyOnStopWords<ModelOptions>(this.fn as TextReplyFnType, {
       ...this.copyOptions(),
+      acceptsText: this.acceptsText,
       stopWords: this.stopWords,
       sttModel: this.#stt,
     });

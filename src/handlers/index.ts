@@ -18,7 +18,9 @@ export type {
   ReplyFnType,
   ReplyIterable,
   ReplyOnPauseOptions,
+  ReplyOnPauseTextOptions,
   StartupFnType,
+  TextReplyFnType,
 } from "./replyOnPauseTypes.js";
 export { DEFAULT_ALGO_OPTIONS } from "./replyOnPauseTypes.js";
 export type { PlaybackState } from "./StreamHandler.js";

@@ -5,6 +5,7 @@ import type { TurnDetector } from "../turns/turnDetectorTypes.js";
 import type { FrameVad } from "../vad/frameVadTypes.js";
 import type { PauseDetectionModel } from "../vad/types.js";
 import type { EmitType } from "./emit.js";
+import type { WebRTCData } from "./outputs.js";
 import type { StreamHandlerOptions } from "./streamHandlerTypes.js";
 
 /**
@@ -29,6 +30,22 @@ export type ReplyIterable = Iterable<EmitType> | AsyncIterable<EmitType>;
  */
 // biome-ignore lint/suspicious/noExplicitAny: extra inputs are whatever the app sends.
 export type ReplyFnType = (audio: AudioChunk, ...args: any[]) => ReplyIterable;
+
+/**
+ * A reply function that also answers typed turns (`acceptsText: true`): its first argument is
+ * the turn's audio for a spoken turn, or a `WebRTCData` (`textbox` = the typed text, `audio` =
+ * the audio collected so far) for a typed one.
+ * @example
+ * ```ts
+ * const fn: TextReplyFnType = async function* (input) {
+ *   const prompt = input instanceof WebRTCData ? input.textbox : await stt(input);
+ *   yield* speak(await llm(prompt));
+ * };
+ * new ReplyOnPause(fn, { acceptsText: true });
+ * ```
+ */
+// biome-ignore lint/suspicious/noExplicitAny: extra inputs are whatever the app sends.
+export type TextReplyFnType = (input: AudioChunk | WebRTCData, ...args: any[]) => ReplyIterable;
 
 /**
  * A startup function: called once per connection (with the inputs when `needsArgs`).
@@ -97,6 +114,13 @@ export interface ReplyOnPauseOptions<ModelOptions = unknown> extends StreamHandl
   /** Generator run once when a connection starts (a greeting). Default: none. */
   startupFn?: StartupFnType | null;
   /**
+   * Whether the app takes typed turns. Default `false`: the built-in page shows no text field,
+   * and a typed message (`client.sendText()`, the WebSocket `text` event) is refused with a
+   * `WebRTCError` the client shows. `true` needs a reply function that takes a `WebRTCData`
+   * ({@link TextReplyFnType}): see {@link ReplyOnPauseTextOptions}.
+   */
+  acceptsText?: false;
+  /**
    * How turns are taken. Default: the streaming policy (Silero v6.2 on 32 ms frames, a candidate
    * after a short silence, a silence window that a `turnDetector` and the person's own pauses
    * adjust, barge-in at speech onset); pass an object to change its knobs
@@ -157,3 +181,25 @@ export interface ReplyOnPauseOptions<ModelOptions = unknown> extends StreamHandl
    */
   needsArgs?: boolean;
 }
+
+/**
+ * Options of a `ReplyOnPause` whose reply function also answers typed turns
+ * ({@link TextReplyFnType}): `acceptsText: true` makes the built-in page show a text field, and
+ * each typed message calls `fn` with a `WebRTCData` (`textbox` = the text) instead of the audio.
+ *
+ * @example
+ * ```ts
+ * const options: ReplyOnPauseTextOptions = { acceptsText: true, canInterrupt: true };
+ * new ReplyOnPause(async function* (input: AudioChunk | WebRTCData) {
+ *   if (input instanceof WebRTCData) yield* speak(input.textbox);
+ *   else yield input;
+ * }, options);
+ * ```
+ */
+export type ReplyOnPauseTextOptions<ModelOptions = unknown> = Omit<
+  ReplyOnPauseOptions<ModelOptions>,
+  "acceptsText"
+> & {
+  /** Take typed turns (`true`), or not. */
+  acceptsText: boolean;
+};

@@ -166,7 +166,7 @@ describe("typed turns over WebRTC", () => {
         async function* (first: AudioChunk | WebRTCData) {
           if (first instanceof WebRTCData) got.push(`${first.webrtcId}|${first.textbox}`);
         },
-        { model: new EnergyVad() },
+        { acceptsText: true, model: new EnergyVad() },
       ),
     });
     const server = await stream.launch({ port: 0 });

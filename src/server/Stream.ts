@@ -235,9 +235,14 @@ export class Stream {
     );
   }
 
-  /** True when the handler takes typed turns (it implements `receiveText`). */
+  /**
+   * True when the handler takes typed turns, so the page shows a text field: it implements
+   * `receiveText` and does not say otherwise (`ReplyOnPause` only with `acceptsText: true`).
+   */
   get textTurns(): boolean {
-    return this.handler.receiveText !== StreamHandlerBase.prototype.receiveText;
+    const h = this.handler as StreamHandlerBase & { acceptsText?: unknown };
+    if (typeof h.acceptsText === "boolean") return h.acceptsText;
+    return h.receiveText !== StreamHandlerBase.prototype.receiveText;
   }
 
   /** True while a connection with this id holds a slot. */
@@ -346,7 +351,8 @@ export class Stream {
       timeLimitMs: this.timeLimit === null ? null : this.timeLimit * 1000,
       outputs: this.#outputs,
       events: (name, event) => this.#emit(name, event),
-      sendTurnMetrics: this.#options.sendTurnMetrics ?? false,
+      // The page's latency readout (uiArgs.showLatency) reads the turn events.
+      sendTurnMetrics: this.#options.sendTurnMetrics ?? this.uiArgs.showLatency === true,
       onCleanup: (e) => this.#forget(e),
     });
     entry.negotiating = true;

@@ -117,7 +117,7 @@ describe("NodeWebSocketClient <-> Stream", () => {
           }
           yield first;
         },
-        { model: new EnergyVad() },
+        { acceptsText: true, model: new EnergyVad() },
       ),
     });
     const server = await stream.launch({ port: 0 });

@@ -36,6 +36,13 @@ export interface UIArgs {
   fullScreen?: boolean;
   /** When the page answers `send_input`: on every change or on submit. Default `"change"`. */
   sendInputOn?: "change" | "submit";
+  /**
+   * Show a small per-turn latency readout under the button: end of speech → first reply audio
+   * (`speechEndToFirstAudioMs`; for a typed turn, message → first reply audio). It needs the
+   * turn events on the data channel, so a `Stream` with this set sends them to WebRTC
+   * connections (`sendTurnMetrics`) unless `sendTurnMetrics` is `false`. Default `false`.
+   */
+  showLatency?: boolean;
 }
 
 /**
