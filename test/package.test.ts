@@ -3,7 +3,7 @@
  * resolves `fastrtc-ts`, the VAD worker starts from `dist`, and the CLI runs.
  */
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
@@ -72,6 +72,30 @@ describe("the built package", () => {
     ).rejects.toMatchObject({
       code: 2,
     });
+  });
+
+  it("every command answers --help and --version; require() says ESM only", async () => {
+    const version = (JSON.parse(readFileSync(`${root}package.json`, "utf8")) as { version: string })
+      .version;
+    for (const cmd of [[], ["demo"], ["replay"], ["models"]]) {
+      const help = await run(process.execPath, ["dist/cli/index.js", ...cmd, "--help"], {
+        cwd: root,
+      });
+      expect(help.stdout).toContain("Usage: fastrtc-ts");
+      const v = await run(process.execPath, ["dist/cli/index.js", ...cmd, "--version"], {
+        cwd: root,
+      });
+      expect(v.stdout.trim()).toBe(version);
+    }
+    await expect(
+      run(process.execPath, ["dist/cli/index.js", "demo", "--nope"], { cwd: root }),
+    ).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("Unknown option '--nope'"),
+    });
+    await expect(
+      run(process.execPath, ["-e", 'require("fastrtc-ts")'], { cwd: root }),
+    ).rejects.toMatchObject({ stderr: expect.stringContaining("fastrtc-ts is ESM only") });
   });
 
   it("`fastrtc-ts demo` (speech models from the cache) serves the voice app page and stops on SIGINT", async () => {
