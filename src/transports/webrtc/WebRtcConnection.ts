@@ -239,17 +239,20 @@ export class WebRtcConnection {
    *
    * @example
    * ```ts
-   * conn.selectedCandidateTypes(); // { local: "relay", remote: "relay", protocol: "udp" }
+   * conn.selectedCandidateTypes(); // { local: "relay", remote: "relay", turnTransport: "tcp" }
    * ```
    */
-  selectedCandidateTypes(): { local: string; remote: string; protocol: string } | null {
+  selectedCandidateTypes(): { local: string; remote: string; turnTransport: string | null } | null {
     for (const dtls of this.#pc.dtlsTransports) {
       const pair = dtls.iceTransport.connection.nominated;
       if (pair) {
+        // A relayed pair talks to the TURN server over UDP, TCP or TLS (werift's StunOverTurnProtocol).
+        const turn = (pair.protocol as { turn?: { transport?: { type?: unknown } } }).turn;
+        const type = turn?.transport?.type;
         return {
           local: pair.localCandidate.type,
           remote: pair.remoteCandidate.type,
-          protocol: pair.localCandidate.transport,
+          turnTransport: typeof type === "string" ? type : null,
         };
       }
     }
