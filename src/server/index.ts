@@ -12,6 +12,11 @@ export type { FastifyLike } from "./http/fastify.js";
 export type { HonoLike } from "./http/hono.js";
 export type { ExpressLike, MountTarget } from "./http/mount.js";
 export { createNodeListener } from "./http/node.js";
+export {
+  type SelfSignedCertificate,
+  type SelfSignedOptions,
+  selfSignedCertificate,
+} from "./http/selfSigned.js";
 export { createUpgradeListener, type UpgradeListener } from "./http/upgrade.js";
 export type { ValidationIssue } from "./offerBody.js";
 export { Stream, UnsupportedTrackError } from "./Stream.js";

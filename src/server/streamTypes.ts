@@ -259,6 +259,12 @@ export interface LaunchOptions {
   port?: number;
   /** Interface to listen on. Default `"127.0.0.1"`. */
   host?: string;
+  /**
+   * Serve HTTPS (and `wss://`) with this key and certificate (PEM). Browsers give the
+   * microphone only to HTTPS pages (or localhost): a phone on the LAN needs this.
+   * `selfSignedCertificate()` makes one for local use. Default: none (HTTP).
+   */
+  https?: { key: string | Buffer; cert: string | Buffer } | null;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { createServer } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { getLogger } from "../../logger.js";
 import type { Stream } from "../Stream.js";
@@ -9,7 +10,9 @@ import { attachUpgrades } from "./upgrade.js";
 const log = getLogger("http");
 
 /**
- * Starts a `node:http` server with the built-in page at "/" and every route of the stream.
+ * Starts a `node:http` server (`node:https` with `options.https`) with the built-in page at "/"
+ * and every route of the stream; WebSocket routes are served on the same server (`wss://` with
+ * https).
  *
  * @internal
  */
@@ -25,7 +28,14 @@ export async function launchStream(
   }
   const warm = (stream.handler as { warmup?: () => Promise<void> }).warmup;
   if (typeof warm === "function") await warm.call(stream.handler);
-  const server = createServer(createNodeListener(stream, { ui: true }));
+  const listener = createNodeListener(stream, { ui: true });
+  const https = options.https ?? null;
+  if (https !== null && (typeof https !== "object" || !https.key || !https.cert)) {
+    throw new TypeError("https needs { key, cert } (PEM strings or Buffers)");
+  }
+  const server = https
+    ? createHttpsServer({ key: https.key, cert: https.cert }, listener)
+    : createServer(listener);
   attachUpgrades(stream, server, {});
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -36,7 +46,7 @@ export async function launchStream(
   });
   const bound = (server.address() as AddressInfo).port;
   const shownHost = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
-  const url = `http://${shownHost}:${bound}`;
+  const url = `${https ? "https" : "http"}://${shownHost}:${bound}`;
   log.info("listening", { url });
   let closing: Promise<void> | null = null;
   return {
