@@ -22,6 +22,7 @@ const BENCHES: Array<[string, string]> = [
   ["B9", "./b9-phone-capacity.js"],
   ["B10", "./b10-barge-in.js"],
   ["Fuzz", "./fuzz.js"],
+  ["Churn", "./churn.js"],
 ];
 
 const wanted = process.argv.slice(2).map((a) => a.toLowerCase());
