@@ -335,16 +335,35 @@ export class Stream {
     if (typeof body.sdp !== "string" || body.sdp.length === 0) {
       return { status: 400, body: { detail: 'An offer needs an "sdp" string' } };
     }
-    const serverIce = this.#options.serverRtcConfiguration?.iceServers ?? [];
+    // The server's ICE configuration: an object, or a function called for each offer (fresh
+    // TURN credentials); after an await the id and the limit are checked again.
+    const serverSource = this.#options.serverRtcConfiguration;
+    let serverRtc: RtcConfiguration;
+    if (typeof serverSource === "function") {
+      try {
+        serverRtc = (await serverSource()) ?? {};
+      } catch (err) {
+        log.warn("serverRtcConfiguration failed", { err, id });
+        return {
+          status: 503,
+          body: { detail: "The server's ICE configuration could not be obtained" },
+        };
+      }
+      if (this.#entries.has(id)) return failed("connection_already_exists");
+      if (this.#entries.size >= this.concurrencyLimit) {
+        return failed("concurrency_limit_reached", { limit: this.concurrencyLimit });
+      }
+    } else {
+      serverRtc = serverSource ?? {};
+    }
+    const serverIce = serverRtc.iceServers ?? [];
     const entry = new WebRtcEntry({
       id,
       handler: this.handler.copy(),
       mode: this.mode,
       clock: this.#clock,
       iceServers: serverIce,
-      ...(this.#options.serverRtcConfiguration?.iceTransportPolicy === "relay"
-        ? { iceTransportPolicy: "relay" as const }
-        : {}),
+      ...(serverRtc.iceTransportPolicy === "relay" ? { iceTransportPolicy: "relay" as const } : {}),
       inactivityTimeoutMs: this.#inactivityTimeoutMs,
       additionalHostAddresses: this.#options.additionalHostAddresses ?? defaultHostAddresses(),
       connectTimeoutMs: this.#connectTimeoutMs,

@@ -156,9 +156,10 @@ export interface StreamOptions {
    * Peer configuration of the server side: `iceServers` (werift uses the first `stun:` and the
    * first `turn:` URL) and `iceTransportPolicy` (`"relay"`: TURN relay candidates only) are
    * used. Default: no ICE servers (host candidates only; FastRTC used a public STUN server,
-   * which needs internet access).
+   * which needs internet access). A function (sync or async) is called for each offer, so
+   * short-lived TURN credentials stay fresh; if it throws, the offer gets 503.
    */
-  serverRtcConfiguration?: RtcConfiguration | null;
+  serverRtcConfiguration?: RtcConfigurationSource | null;
   /**
    * Seconds without any inbound traffic after which a connection is taken for dead and ended,
    * freeing its slot (a killed tab, a sleeping laptop, a dropped network). WebRTC: RTP, RTCP

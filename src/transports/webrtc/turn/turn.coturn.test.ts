@@ -62,12 +62,21 @@ describe.skipIf(!hasCoturn)("relay-only calls through coturn (werift server and 
       const url = transport === "udp" ? turn.udpUrl : turn.tcpUrl;
       const serverUser = `server-${transport}`;
       const clientUser = `client-${transport}`;
+      let serverMinted = 0;
+      const serverConfig = () => ({
+        ...getSharedSecretTurnCredentials({ urls: url, secret: turn.secret, user: serverUser }),
+        iceTransportPolicy: "relay" as const,
+      });
       const stream = new Stream({
         handler: new FrameEcho(),
-        serverRtcConfiguration: {
-          ...getSharedSecretTurnCredentials({ urls: url, secret: turn.secret, user: serverUser }),
-          iceTransportPolicy: "relay",
-        },
+        // UDP: a fixed object; TCP: an async function called for each offer.
+        serverRtcConfiguration:
+          transport === "udp"
+            ? serverConfig()
+            : async () => {
+                serverMinted++;
+                return serverConfig();
+              },
       });
       const server: LaunchedServer = await stream.launch({ port: 0 });
       const client = new NodeAudioClient({
@@ -112,6 +121,7 @@ describe.skipIf(!hasCoturn)("relay-only calls through coturn (werift server and 
         const log = await turn.log();
         expect(log).toMatch(new RegExp(`username=<\\d+:${serverUser}>`));
         expect(log).toMatch(new RegExp(`username=<\\d+:${clientUser}>`));
+        expect(serverMinted).toBe(transport === "udp" ? 0 : 1);
       } finally {
         await client.stop();
         await server.close();
@@ -138,4 +148,24 @@ describe.skipIf(!hasCoturn)("relay-only calls through coturn (werift server and 
       await server.close();
     }
   }, 60_000);
+});
+
+describe("serverRtcConfiguration as a function", () => {
+  it("one that throws answers the offer 503 and holds no slot", async () => {
+    const stream = new Stream({
+      handler: new FrameEcho(),
+      serverRtcConfiguration: async () => {
+        throw new Error("TURN API down");
+      },
+    });
+    const server = await stream.launch({ port: 0 });
+    try {
+      const client = new NodeAudioClient({ url: server.url, webrtcId: "srv-rtc-fails" });
+      await expect(client.connect()).rejects.toThrow();
+      await client.stop();
+      expect(stream.liveConnections).toBe(0);
+    } finally {
+      await server.close();
+    }
+  });
 });
