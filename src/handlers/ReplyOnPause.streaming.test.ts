@@ -160,6 +160,25 @@ describe("ReplyOnPause, streaming policy (default)", () => {
     expect(calls.slice(0, 2).every((c) => c.closed)).toBe(true);
   });
 
+  it("preemptive with a detector: a candidate it calls 'not over' spends no start", async () => {
+    const startsWith = async (p: number) => {
+      const detector: TurnDetector = { endOfTurnProbability: async () => p };
+      const { h, calls } = setup({ preemptive: true, thinkMs: 300, turnDetector: detector });
+      const word = cat(tone(0.3, RATE), silence(0.25, RATE));
+      await h.feed(cat(silence(0.3, RATE), word, word, word, word, tone(0.3, RATE)), RATE);
+      await h.feed(silence(2.5, RATE), RATE);
+      await h.close();
+      return calls;
+    };
+    // "Not over" everywhere: no preemptive start; the confirmed turn is the only call.
+    expect(await startsWith(0.1)).toHaveLength(1);
+    // "Over" at each pause: every candidate starts one (four cancelled, then the last held one
+    // is released... up to maxPreemptiveStarts = 3, then the confirmed turn's normal start).
+    const eager = await startsWith(0.9);
+    expect(eager.length).toBeGreaterThanOrEqual(3);
+    expect(eager.slice(0, -1).every((c) => c.closed)).toBe(true);
+  });
+
   it("a detector that says 'over' answers sooner; 'not over' waits longer", async () => {
     const delayWith = async (p: number) => {
       const detector: TurnDetector = { endOfTurnProbability: async () => p };
@@ -171,7 +190,7 @@ describe("ReplyOnPause, streaming policy (default)", () => {
     const sure = await delayWith(1);
     const unsure = await delayWith(0.5);
     const notOver = await delayWith(0);
-    expect(sure).toBeLessThanOrEqual(160 + 32);
+    expect(sure).toBeLessThanOrEqual(256 + 32);
     expect(unsure).toBeGreaterThanOrEqual(640);
     expect(unsure).toBeLessThanOrEqual(672);
     expect(notOver).toBeGreaterThanOrEqual(1600);
@@ -235,6 +254,14 @@ describe("barge-in at speech onset", () => {
     expect(h.frames.length).toBe(250);
     const last = h.frames[h.frames.length - 1]?.t ?? 0;
     expect(last - replyStart).toBeGreaterThan(5000);
+  });
+
+  it("a quiet person (20 dB under the reply) who talks over it still barges in", async () => {
+    const { events, calls } = await talkOver(tone(1.0, RATE, 500, 800));
+    const types = events.map((e) => e.type);
+    expect(types).toContain("playback_paused");
+    expect(types).toContain("interrupted");
+    expect(calls).toHaveLength(2);
   });
 
   it("the reply's own voice fed back at -25 dB, 100 ms late, never pauses it", async () => {

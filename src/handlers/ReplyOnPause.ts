@@ -5,6 +5,7 @@ import { getLogger } from "../logger.js";
 import { AudioStore } from "../turns/audioStore.js";
 import { type BargeInOptions, BargeInPolicy, resolveBargeInOptions } from "../turns/bargeIn.js";
 import { ProsodyTurnDetector } from "../turns/detectors/prosodyDetector.js";
+import { EchoGuard } from "../turns/echoGuard.js";
 import { EndOfTurnPolicy } from "../turns/endOfTurn.js";
 import type { EndOfTurnSignal } from "../turns/endOfTurnTypes.js";
 import type { TurnDetector } from "../turns/turnDetectorTypes.js";
@@ -101,6 +102,11 @@ function deferred(): { promise: Promise<null>; resolve: (v: null) => void } {
   return { promise, resolve };
 }
 
+/** A detector answer below this spends no preemptive start on the candidate. */
+const PREEMPT_MIN_PROBABILITY = 0.4;
+/** Frames a preemptive start waits for the detector's answer. */
+const PREEMPT_WAIT_FRAMES = 2;
+
 /** The streaming policy's state for one connection. */
 interface LiveTurns {
   rate: number;
@@ -108,6 +114,7 @@ interface LiveTurns {
   eot: EndOfTurnPolicy;
   barge: BargeInPolicy | null;
   bargeOptions: BargeInOptions | null;
+  echo: EchoGuard;
   detector: TurnDetector | null;
   store: AudioStore;
   /** VAD frames seen; the handler's audio time is `frames * 32` ms. */
@@ -122,6 +129,10 @@ interface LiveTurns {
   /** No turn may start before this sample (ReplyOnStopWords: where its stop word was heard). */
   gateOpenedAt: number;
   gateOpen: boolean;
+  /** A preemptive start waiting for the detector's answer. */
+  pending: { candidate: number; audio: Int16Array; frame: number } | null;
+  /** The detector's last answer. */
+  answer: { candidate: number; probability: number } | null;
   asking: AbortController | null;
 }
 
@@ -366,7 +377,15 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
     if (this.#live === null) this.#live = await this.#createLive(rate);
     const live = this.#live;
     live.store.append(samples);
-    const level = levelDb(samples);
+    // Echo guard, once per input frame while reply audio plays: does what is heard follow what
+    // was sent? (Nothing is sent while paused.)
+    const playback = this.playback;
+    let echo = false;
+    if (playback.playing && !playback.paused && live.barge) {
+      echo = live.echo.isEcho(this.clock.now(), levelDb(samples), playback.sent);
+    } else {
+      live.echo.reset();
+    }
     let probs: Float32Array;
     try {
       probs = await live.vad.push([rate, samples]);
@@ -384,7 +403,7 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
       live.eot.reset();
       live.turnStart = null;
     } else {
-      for (const p of probs) await this.#onFrame(live, p, level);
+      for (const p of probs) await this.#onFrame(live, p, echo);
     }
     // Keep the prefix padding (plus a second) before any open turn, or everything since the
     // start of a turn whose reply has not been heard yet (it may be merged with the next).
@@ -407,6 +426,7 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
       eot: new EndOfTurnPolicy(typeof o.turnTaking === "object" ? o.turnTaking : undefined),
       barge: bargeOptions ? new BargeInPolicy(bargeOptions) : null,
       bargeOptions,
+      echo: new EchoGuard(bargeOptions?.echoMarginDb ?? 15),
       detector: o.turnDetector === undefined ? new ProsodyTurnDetector() : o.turnDetector,
       store: new AudioStore(),
       frames: 0,
@@ -417,6 +437,8 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
       asking: null,
       gateOpenedAt: 0,
       gateOpen: true,
+      pending: null,
+      answer: null,
     };
   }
 
@@ -432,7 +454,7 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
   protected onTurnConfirmed(): void {}
 
   /** One 32 ms VAD frame: barge-in while a reply plays, else the end-of-turn policy. */
-  async #onFrame(live: LiveTurns, probability: number, inputDb: number): Promise<void> {
+  async #onFrame(live: LiveTurns, probability: number, echo: boolean): Promise<void> {
     live.frames++;
     const playback = this.playback;
     if (playback.playing) live.prevTurnStart = null;
@@ -444,10 +466,7 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
       return;
     }
     if (playback.playing && live.barge && live.bargeOptions) {
-      const loudEnough =
-        !Number.isFinite(playback.levelDb) ||
-        inputDb > playback.levelDb - live.bargeOptions.echoMarginDb;
-      for (const s of live.barge.pushFrame(probability, loudEnough)) {
+      for (const s of live.barge.pushFrame(probability, !echo)) {
         const onsetMs = live.frames * FRAME_VAD_MS - (live.barge.nowMs - s.onsetMs);
         if (s.type === "pause") {
           this.pausePlayback();
@@ -464,6 +483,7 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
       return;
     }
     for (const s of live.eot.pushFrame(probability)) await this.#onSignal(live, s);
+    if (live.pending) this.#maybeStartPreemptive(live);
   }
 
   /** Handler audio time (ms) of a time reported by the end-of-turn policy. */
@@ -512,18 +532,12 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
         const speechEndMs = this.#eotTime(live, s.speechEndMs);
         const audio = live.store.slice(live.turnStart ?? live.store.start);
         if (live.detector) this.#askDetector(live, s.candidate, audio);
-        if (
-          this.preemptive &&
-          !this.#event &&
-          live.starts < (this.#options.maxPreemptiveStarts ?? 3)
-        ) {
-          live.starts++;
-          this.#replyAudio = audio;
-          this.#holding = true;
-          this.#held = [];
-          this.#heldDone = false;
-          this.#event = true;
-          this.wake();
+        live.pending = null;
+        if (this.preemptive && !this.#event && live.starts < this.#maxPreemptiveStarts) {
+          // With a detector, wait (at most two frames) for its answer: a candidate it calls
+          // "not over" spends no preemptive start.
+          live.pending = { candidate: s.candidate, audio, frame: live.frames };
+          this.#maybeStartPreemptive(live);
         }
         live.prevSpeechEndMs = speechEndMs;
         return;
@@ -531,12 +545,14 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
       case "candidate_cancelled":
         live.asking?.abort();
         live.asking = null;
+        live.pending = null;
         this.markTurn("candidate_cancelled");
         if (this.#holding) this.#interruptReply(false);
         return;
       case "end_of_turn": {
         live.asking?.abort();
         live.asking = null;
+        live.pending = null;
         const speechEndMs = this.#eotTime(live, s.speechEndMs);
         live.prevSpeechEndMs = speechEndMs;
         this.markTurn("speech_ended", this.#clockAt(live, speechEndMs));
@@ -559,6 +575,39 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
     }
   }
 
+  get #maxPreemptiveStarts(): number {
+    return this.#options.maxPreemptiveStarts ?? 3;
+  }
+
+  /**
+   * Starts the pending preemptive reply once the detector has answered "not unlikely over"
+   * (≥ 0.4), or two frames after the candidate without an answer (or without a detector); drops
+   * it when the answer says the person is going on.
+   */
+  #maybeStartPreemptive(live: LiveTurns): void {
+    const pending = live.pending;
+    if (!pending || live.eot.openCandidate !== pending.candidate) {
+      live.pending = null;
+      return;
+    }
+    const answer = live.answer?.candidate === pending.candidate ? live.answer.probability : null;
+    if (answer !== null && answer < PREEMPT_MIN_PROBABILITY) {
+      live.pending = null;
+      return;
+    }
+    const waited = live.frames - pending.frame >= PREEMPT_WAIT_FRAMES;
+    if (live.detector && answer === null && !waited) return;
+    live.pending = null;
+    if (this.#event || live.starts >= this.#maxPreemptiveStarts) return;
+    live.starts++;
+    this.#replyAudio = pending.audio;
+    this.#holding = true;
+    this.#held = [];
+    this.#heldDone = false;
+    this.#event = true;
+    this.wake();
+  }
+
   #askDetector(live: LiveTurns, candidate: number, audio: Int16Array): void {
     const detector = live.detector;
     if (!detector) return;
@@ -568,7 +617,9 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
     detector
       .endOfTurnProbability({ audio: [live.rate, audio], signal: ac.signal })
       .then((p) => {
-        if (!ac.signal.aborted) live.eot.setEndProbability(candidate, p);
+        if (ac.signal.aborted) return;
+        live.eot.setEndProbability(candidate, p);
+        live.answer = { candidate, probability: p };
       })
       .catch((err: unknown) => {
         if (!ac.signal.aborted) log.warn("turn detector failed", { err });

@@ -76,9 +76,9 @@ describe("EndOfTurnPolicy (frame by frame, audio time)", () => {
     };
     expect(endAfter(null)).toBe(640);
     expect(endAfter(0.5)).toBe(640);
-    expect(endAfter(1)).toBe(160);
+    expect(endAfter(1)).toBe(256);
     expect(endAfter(0)).toBe(1600);
-    expect(endAfter(0.75)).toBe(416); // 640 - 0.5 * 480 = 400, counted in whole frames
+    expect(endAfter(0.75)).toBe(448); // 640 - 0.5 * 384 = 448, counted in whole frames
   });
 
   it("an answer for a candidate that is no longer open is ignored", () => {
@@ -92,7 +92,7 @@ describe("EndOfTurnPolicy (frame by frame, audio time)", () => {
   });
 
   it("adaptive window: long holds inside turns make it wait longer, within [min, max]", () => {
-    const policy = new EndOfTurnPolicy();
+    const policy = new EndOfTurnPolicy({ dynamic: true });
     expect(policy.windowMs).toBe(640);
     for (let i = 0; i < 6; i++) {
       feed(policy, SPEECH, 320);
@@ -110,7 +110,7 @@ describe("EndOfTurnPolicy (frame by frame, audio time)", () => {
     }
     expect(policy.windowMs).toBe(before);
     // A cut-off reported by the handler (the person went on after the end) teaches too.
-    const quick = new EndOfTurnPolicy();
+    const quick = new EndOfTurnPolicy({ dynamic: true });
     quick.learnHold(1400);
     expect(quick.windowMs).toBeGreaterThan(640);
     // dynamic: false never moves.

@@ -72,7 +72,7 @@ export function resolveEndOfTurnOptions(partial: Partial<EndOfTurnOptions> = {})
  *
  * @example
  * ```ts
- * requiredSilence(640, 0.9, DEFAULT_END_OF_TURN_OPTIONS); // 640 - 0.8 * (640 - 160) = 256
+ * requiredSilence(640, 0.9, DEFAULT_END_OF_TURN_OPTIONS); // 640 - 0.8 * (640 - 256) = 332.8
  * ```
  */
 export function requiredSilence(
