@@ -11,7 +11,9 @@ import { VAD_SAMPLE_RATE } from "./speechTimestamps.js";
  * Which Silero model to run. `"v4"` (the default of the chunk VAD) is the model FastRTC ships
  * (inputs `input`, `sr`, `h`, `c`); `"v5"` (upstream Silero v5.1) and `"v6"` (upstream Silero
  * v6.2) take 512-sample steps with 64 samples of context and a single `state` tensor: same
- * interface, different weights.
+ * interface, different weights. (The `@ricky0123/vad-web@0.0.31` files are byte-identical to
+ * upstream silero-vad: `silero_vad_v5.onnx` to tag v5.1, git blob b3e3a900;
+ * `silero_vad_v6.onnx` to tags v6.2 and v6.2.1, git blob 80c5592e.)
  *
  * @example
  * ```ts
@@ -58,14 +60,6 @@ export const SILERO_FRAME_INPUT = V5_CONTEXT + V5_STEP;
  * @internal
  */
 export const SILERO_STATE_SIZE = 256;
-
-const MODEL_FILES: Record<SileroVersion, string> = {
-  v4: "silero_vad_legacy.onnx",
-  // Byte-identical to upstream silero-vad v5.1 (git blob b3e3a900).
-  v5: "silero_vad_v5.onnx",
-  // Byte-identical to upstream silero-vad v6.2 / v6.2.1 (git blob 80c5592e).
-  v6: "silero_vad_v6.onnx",
-};
 
 /**
  * Path of the Silero weights in the model cache (`<cache>/silero/<version>/`, fetched from the
