@@ -62,6 +62,8 @@ export interface ResolvedPageConfig {
   ioRoutes: boolean;
   /** True when the page shows a field for typed turns. */
   textTurns: boolean;
+  /** True when the page shows the per-turn latency (end of speech → first reply audio). */
+  showLatency: boolean;
   /** When the inputs are sent besides `send_input`: on each change, or on Submit. */
   sendInputOn: "change" | "submit";
 }
@@ -132,6 +134,7 @@ export function resolvePageConfig(raw: unknown): ResolvedPageConfig {
     outputs: resolveOutputs(c.additionalOutputs),
     ioRoutes: c.ioRoutes === true,
     textTurns: c.textTurns === true,
+    showLatency: c.showLatency === true,
     sendInputOn: c.sendInputOn === "submit" ? "submit" : "change",
   };
 }

@@ -42,6 +42,58 @@ export interface ConnectionEvents {
   send_input: unknown;
   /** The server produced outputs (`fetch_output`), with the message's `data`. */
   fetch_output: unknown;
+  /** One step of a turn (`{"type":"log","data":"turn_event","meta":{...}}`, see {@link TurnStep}). */
+  turn: TurnStep;
+}
+
+/**
+ * A turn step the server sends when its turn events are on (`sendTurnMetrics`, or
+ * `uiArgs.showLatency`): the `meta` of a `turn_event` log, reduced to what the page uses.
+ *
+ * @example
+ * ```ts
+ * connection.on("turn", (step: TurnStep) => {
+ *   if (step.type === "first_audio_sent") show(step.latencies.speechEndToFirstAudioMs);
+ * });
+ * ```
+ */
+export interface TurnStep {
+  /** 1 for the call's first turn, then 2, 3, ... */
+  turn: number;
+  /** `speech_ended`, `turn_detected`, `first_audio_sent`, `turn_ended`, ... */
+  type: string;
+  /** Latencies known so far, in ms (`speechEndToFirstAudioMs`, `turnDetectedToFirstAudioMs`, ...). */
+  latencies: Record<string, number>;
+}
+
+/**
+ * Reads a turn step from the text of a data-channel message; `undefined` for anything else.
+ *
+ * @example
+ * ```ts
+ * parseTurnStep('{"type":"log","data":"turn_event","meta":{"turn":1,"type":"turn_ended","latencies":{}}}');
+ * // { turn: 1, type: "turn_ended", latencies: {} }
+ * ```
+ */
+export function parseTurnStep(text: unknown): TurnStep | undefined {
+  if (typeof text !== "string" || !text.includes('"turn_event"')) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const msg = value as { type?: unknown; data?: unknown; meta?: unknown };
+  if (msg?.type !== "log" || msg.data !== "turn_event") return undefined;
+  const meta = msg.meta as { turn?: unknown; type?: unknown; latencies?: unknown } | undefined;
+  if (typeof meta?.type !== "string" || typeof meta.turn !== "number") return undefined;
+  const latencies: Record<string, number> = {};
+  if (typeof meta.latencies === "object" && meta.latencies !== null) {
+    for (const [key, ms] of Object.entries(meta.latencies)) {
+      if (typeof ms === "number" && Number.isFinite(ms)) latencies[key] = ms;
+    }
+  }
+  return { turn: meta.turn, type: meta.type, latencies };
 }
 
 /**
@@ -60,6 +112,8 @@ export interface ConnectionEvents {
 export interface Connection {
   /** The id sent as `webrtc_id`, for the input hook and the outputs stream. */
   readonly webrtcId: string;
+  /** The token the server gave with its answer (`connectionTokens`), or null. */
+  readonly connectionToken: string | null;
   /** Subscribes; returns the unsubscribe function. */
   on<K extends keyof ConnectionEvents>(
     event: K,
@@ -69,6 +123,11 @@ export interface Connection {
   connect(stream: MediaStream | null): Promise<void>;
   /** Sends text on the data channel; throws when it is not open. */
   send(text: string): void;
+  /**
+   * Sends `track` instead of the audio track given to {@link connect} (another microphone),
+   * without renegotiating. Resolves false when the call sends no audio.
+   */
+  replaceTrack(track: MediaStreamTrack): Promise<boolean>;
   /** Closes the call (the caller stops its own microphone tracks). */
   stop(): void;
 }
@@ -125,14 +184,32 @@ export function openConnection(options: ConnectionOptions): Connection {
     state: (fn: (data: ConnectionEvents["state"]) => void) => client.on("state", fn),
     send_input: (fn: (data: unknown) => void) => client.on("send_input", (m) => fn(m.data)),
     fetch_output: (fn: (data: unknown) => void) => client.on("fetch_output", (m) => fn(m.data)),
+    // The SDK's log event carries no meta: read turn events from the data channel itself.
+    turn: (fn: (data: TurnStep) => void) =>
+      client.on("datachannel-open", (dc) => {
+        dc.addEventListener("message", (event) => {
+          const step = parseTurnStep((event as { data?: unknown }).data);
+          if (step) fn(step);
+        });
+      }),
   } satisfies {
     [K in keyof ConnectionEvents]: (fn: (data: ConnectionEvents[K]) => void) => () => void;
   };
   return {
     webrtcId: client.webrtcId,
+    get connectionToken() {
+      return client.connectionToken;
+    },
     on: (event, listener) => (subscribe[event] as (fn: typeof listener) => () => void)(listener),
     connect: (stream) => client.connect(stream ?? undefined),
     send: (text) => client.send(text),
+    replaceTrack: async (track) => {
+      const pc = client.peerConnection as RTCPeerConnection | null;
+      const sender = pc?.getSenders().find((s) => s.track?.kind === "audio" || s.track === null);
+      if (!sender) return false;
+      await sender.replaceTrack(track);
+      return true;
+    },
     stop: () => {
       void client.stop();
     },

@@ -5,8 +5,14 @@
  */
 
 import { displayLevel, LevelMeter } from "./audioLevel.js";
+import { type MicrophoneChoice, NO_MICROPHONE } from "./callTools.js";
 import type { ResolvedPageConfig } from "./config.js";
-import { type Connection, describeConnectError, openConnection } from "./connection.js";
+import {
+  type Connection,
+  describeConnectError,
+  openConnection,
+  type TurnStep,
+} from "./connection.js";
 import { InputSync } from "./inputSync.js";
 import { followOutputs, postInputs } from "./io.js";
 import { textTurnMessage } from "./outputs.js";
@@ -38,6 +44,14 @@ interface Call {
   closeOutputs: (() => void) | undefined;
   /** The app asked for inputs it cannot receive: warned once per call. */
   warnedNoInputRoute: boolean;
+  /** What the call sends: the microphone, or silence when typing only. */
+  sending: MediaStream | undefined;
+  /** The microphone track is disabled. */
+  muted: boolean;
+  /** Typed messages waiting for the call to connect. */
+  pendingTexts: string[];
+  /** Typed turns by number, to label their latency "message → reply". */
+  typedTurns: number;
 }
 
 class MicrophoneError extends Error {}
@@ -60,7 +74,10 @@ function microphoneProblem(err: unknown): string | undefined {
   }
 }
 
-async function openMicrophone(constraints: Record<string, unknown>): Promise<MediaStream> {
+async function openMicrophone(
+  constraints: Record<string, unknown>,
+  deviceId?: string,
+): Promise<MediaStream> {
   const media = navigator.mediaDevices;
   if (!media?.getUserMedia) {
     throw new MicrophoneError(
@@ -69,16 +86,41 @@ async function openMicrophone(constraints: Record<string, unknown>): Promise<Med
         : "The microphone only works on secure pages: open this app over https:// or on localhost.",
     );
   }
+  const device = deviceId === undefined ? {} : { deviceId: { exact: deviceId } };
   try {
-    return await media.getUserMedia({ audio: constraints as MediaTrackConstraints });
+    return await media.getUserMedia({
+      audio: { ...constraints, ...device } as MediaTrackConstraints,
+    });
   } catch (err) {
-    // Strict defaults ({exact: true} processing, mono) can fail on some devices: fall back to any
-    // microphone rather than give up.
+    // Strict defaults ({exact: true} processing, mono) can fail on some devices: fall back to the
+    // plain microphone rather than give up.
     if (err instanceof DOMException && err.name === "OverconstrainedError") {
-      return media.getUserMedia({ audio: true });
+      return media.getUserMedia({ audio: deviceId === undefined ? true : device });
     }
     throw err;
   }
+}
+
+/** A track of silence, sent when the person types without a microphone. */
+function silentStream(context: AudioContext | undefined): MediaStream | undefined {
+  if (!context) return undefined;
+  try {
+    return context.createMediaStreamDestination().stream;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The microphones, labelled (labels are empty until the person allowed one). */
+async function listMicrophones(): Promise<MicrophoneChoice[]> {
+  const media = navigator.mediaDevices;
+  if (!media?.enumerateDevices) return [];
+  const devices = await media.enumerateDevices().catch(() => [] as MediaDeviceInfo[]);
+  const inputs = devices.filter((d) => d.kind === "audioinput");
+  return inputs.map((d, i) => ({
+    id: d.deviceId || "default",
+    label: d.label || (inputs.length === 1 ? "Microphone" : `Microphone ${i + 1}`),
+  }));
 }
 
 function createAudioContext(): AudioContext | undefined {
@@ -126,6 +168,11 @@ export function startApp(config: ResolvedPageConfig, view: View): void {
     if (c.ticker !== undefined) clearInterval(c.ticker);
     c.connection?.stop();
     for (const track of c.microphone?.getTracks() ?? []) track.stop();
+    for (const track of c.sending?.getTracks() ?? []) track.stop();
+    view.devices?.setMuteEnabled(false);
+    view.devices?.setMuted(false);
+    view.setTypingOnly(false);
+    void refreshDevices();
     c.localMeter?.dispose();
     c.remoteMeter?.dispose();
     void c.context?.close().catch(() => undefined);
@@ -143,6 +190,7 @@ export function startApp(config: ResolvedPageConfig, view: View): void {
   /** The call is up: listen, and follow the app's outputs. */
   const connected = (c: Call, connection: Connection): void => {
     dispatch({ type: "connected" });
+    for (const text of c.pendingTexts.splice(0)) sendText(c, text);
     if (!config.ioRoutes || !view.outputs || c.closeOutputs) return;
     const outputs = view.outputs;
     c.closeOutputs = followOutputs(
@@ -154,6 +202,7 @@ export function startApp(config: ResolvedPageConfig, view: View): void {
       () => {
         if (call === c) view.showMessage("warning", "The app's outputs could not be loaded.");
       },
+      connection.connectionToken,
     );
   };
 
@@ -193,7 +242,13 @@ export function startApp(config: ResolvedPageConfig, view: View): void {
         dispatch({ type: "log", data });
       }),
       connection.on("error", (message) => {
-        if (active()) view.showMessage("error", message || "The app reported an error.");
+        if (!active()) return;
+        view.showMessage("error", message || "The app reported an error.");
+        // A failed reply sends no response_starting: stop waiting for it.
+        dispatch({ type: "error" });
+      }),
+      connection.on("turn", (step) => {
+        if (active()) onTurnStep(c, step);
       }),
       connection.on("warning", (message) => {
         if (active() && message) view.showMessage("warning", message);
@@ -240,8 +295,96 @@ export function startApp(config: ResolvedPageConfig, view: View): void {
     );
   };
 
-  const start = async (): Promise<void> => {
+  const onTurnStep = (c: Call, step: TurnStep): void => {
+    if (step.type === "turn_ended") dispatch({ type: "turn-ended" });
+    if (step.type !== "first_audio_sent" || !view.latency) return;
+    const fromSpeech = step.latencies.speechEndToFirstAudioMs;
+    const fromTurn = step.latencies.turnDetectedToFirstAudioMs;
+    if (fromSpeech !== undefined) {
+      view.latency.show({ turn: step.turn, ms: fromSpeech, from: "speech" });
+    } else if (fromTurn !== undefined && c.typedTurns > 0) {
+      // A typed turn has no end of speech: from the message's arrival instead.
+      view.latency.show({ turn: step.turn, ms: fromTurn, from: "message" });
+    }
+  };
+
+  /** What the person picked in the picker (a device id, or NO_MICROPHONE); kept across calls. */
+  let preferred: string | undefined;
+  /** The microphone to open (`undefined`: the browser's default). */
+  const pickedDevice = (): string | undefined =>
+    preferred === undefined || preferred === "default" || preferred === NO_MICROPHONE
+      ? undefined
+      : preferred;
+
+  let refreshing: Promise<void> = Promise.resolve();
+  /** Re-reads the microphones (queued behind a refresh in flight, so the last one wins). */
+  const refreshDevices = (): Promise<void> => {
+    const bar = view.devices;
+    if (!bar) return Promise.resolve();
+    refreshing = refreshing.then(async () => {
+      const mics = await listMicrophones();
+      // During a call: what it sends; otherwise what the person picked last.
+      const c = call?.sending ? call : undefined;
+      const inUse = c
+        ? (c.microphone?.getAudioTracks()[0]?.getSettings().deviceId ?? NO_MICROPHONE)
+        : preferred;
+      bar.setChoices(mics, inUse);
+    });
+    return refreshing;
+  };
+
+  const applyMute = (c: Call): void => {
+    for (const track of c.microphone?.getAudioTracks() ?? []) track.enabled = !c.muted;
+  };
+
+  /** Sends another microphone (or silence) on the live call, without renegotiating. */
+  const switchMicrophone = async (c: Call, id: string): Promise<void> => {
+    const connection = c.connection;
+    if (!connection) return;
+    let mic: MediaStream | undefined;
+    let sending: MediaStream | undefined;
+    try {
+      if (id === NO_MICROPHONE) {
+        sending = silentStream(c.context);
+      } else {
+        mic = await openMicrophone(config.trackConstraints, id === "default" ? undefined : id);
+        sending = mic;
+      }
+    } catch (err) {
+      if (call === c) {
+        view.showMessage(
+          "error",
+          microphoneProblem(err) ?? "That microphone could not be started.",
+        );
+        void refreshDevices();
+      }
+      return;
+    }
+    const track = sending?.getAudioTracks()[0];
+    if (call !== c || !track) {
+      for (const t of sending?.getTracks() ?? []) t.stop();
+      return;
+    }
+    if (mic) track.enabled = !c.muted;
+    if (!(await connection.replaceTrack(track).catch(() => false))) {
+      for (const t of sending?.getTracks() ?? []) t.stop();
+      if (call === c) view.showMessage("error", "This call cannot change its microphone.");
+      return;
+    }
+    for (const t of c.microphone?.getTracks() ?? []) t.stop();
+    for (const t of c.sending?.getTracks() ?? []) t.stop();
+    c.microphone = mic;
+    c.sending = sending;
+    c.localMeter?.dispose();
+    c.localMeter = mic && c.context ? new LevelMeter(c.context, mic) : undefined;
+    view.devices?.setMuteEnabled(mic !== undefined);
+    view.setTypingOnly(mic === undefined);
+    void refreshDevices();
+  };
+
+  const start = async (options: { typingOnly?: boolean; text?: string } = {}): Promise<void> => {
     view.clearMessages();
+    view.latency?.clear();
     // Created inside the click so the browser lets it run.
     const c: Call = {
       context: createAudioContext(),
@@ -257,17 +400,36 @@ export function startApp(config: ResolvedPageConfig, view: View): void {
       inputSync: undefined,
       closeOutputs: undefined,
       warnedNoInputRoute: false,
+      sending: undefined,
+      muted: false,
+      pendingTexts: options.text === undefined ? [] : [options.text],
+      typedTurns: 0,
     };
     call = c;
     dispatch({ type: "start" });
     try {
       if (config.mode !== "receive") {
-        c.microphone = await openMicrophone(config.trackConstraints);
+        const typingOnly =
+          config.textTurns && (options.typingOnly === true || preferred === NO_MICROPHONE);
+        if (!typingOnly) {
+          try {
+            c.microphone = await openMicrophone(config.trackConstraints, pickedDevice());
+          } catch (err) {
+            // An app that takes typed turns still works without a microphone.
+            const problem = microphoneProblem(err);
+            if (!config.textTurns || problem === undefined) throw err;
+            if (call === c) view.showMessage("warning", `${problem} You can still type.`);
+          }
+        }
         if (call !== c) {
           release(c);
           return;
         }
-        if (c.context) c.localMeter = new LevelMeter(c.context, c.microphone);
+        c.sending = c.microphone ?? silentStream(c.context);
+        if (c.microphone && c.context) c.localMeter = new LevelMeter(c.context, c.microphone);
+        view.setTypingOnly(c.microphone === undefined);
+        view.devices?.setMuteEnabled(c.microphone !== undefined);
+        void refreshDevices();
       }
       const connection = openConnection({
         path: config.path,
@@ -279,7 +441,14 @@ export function startApp(config: ResolvedPageConfig, view: View): void {
       if (config.ioRoutes && panel) {
         c.inputSync = new InputSync({
           collect: () => panel.read(),
-          post: (values) => postInputs(config.path, connection.webrtcId, values, config.inputs),
+          post: (values) =>
+            postInputs(
+              config.path,
+              connection.webrtcId,
+              values,
+              config.inputs,
+              connection.connectionToken,
+            ),
           onError: (message) => {
             if (call === c) view.showMessage("error", message);
           },
@@ -288,7 +457,7 @@ export function startApp(config: ResolvedPageConfig, view: View): void {
       subscribe(c, connection);
       c.frame = requestAnimationFrame(() => animate(c));
       c.ticker = window.setInterval(() => checkReplyEnded(c), QUIET_CHECK_MS);
-      await connection.connect(c.microphone ?? null);
+      await connection.connect(c.sending ?? null);
       if (call === c) connected(c, connection);
     } catch (err) {
       if (call !== c) return;
@@ -303,19 +472,45 @@ export function startApp(config: ResolvedPageConfig, view: View): void {
     if (inCall() && call?.inputSync) void call.inputSync.sendNow();
     else view.inputs?.read(); // outside a call: only show what needs fixing
   });
-  view.composer?.onSend((text) => {
-    const connection = call?.connection;
-    if (!connection || !inCall()) return false;
+  const sendText = (c: Call, text: string): boolean => {
+    const connection = c.connection;
+    if (!connection) return false;
     try {
       connection.send(textTurnMessage(text));
     } catch {
       view.showMessage("error", "The message could not be sent: the call is not connected.");
       return false;
     }
+    c.typedTurns += 1;
     // With the outputs stream open the app shows the message itself; otherwise show it here.
-    if (!call?.closeOutputs) view.outputs?.appendChat({ role: "user", content: text });
+    if (!c.closeOutputs) view.outputs?.appendChat({ role: "user", content: text });
     return true;
+  };
+
+  view.composer?.onSend((text) => {
+    // Typing while idle starts a call that sends no microphone; the text goes once connected.
+    if (state === "idle") {
+      void start({ typingOnly: true, text });
+      return true;
+    }
+    const c = call;
+    if (!c || !inCall()) return false;
+    return sendText(c, text);
   });
+
+  view.devices?.onSelect((id) => {
+    preferred = id;
+    if (call && inCall()) void switchMicrophone(call, id);
+  });
+  view.devices?.onMute((muted) => {
+    if (!call) return;
+    call.muted = muted;
+    applyMute(call);
+  });
+  if (view.devices) {
+    void refreshDevices();
+    navigator.mediaDevices?.addEventListener?.("devicechange", () => void refreshDevices());
+  }
 
   view.button.addEventListener("click", () => {
     if (state === "idle") void start();

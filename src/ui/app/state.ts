@@ -16,7 +16,8 @@ export type TalkState = "idle" | "connecting" | "listening" | "thinking" | "spea
 /**
  * What can happen to the page. `log` carries the `data` of a FastRTC `log` message
  * (`started_talking`, `pause_detected`, `response_starting`, ...); `remote-quiet` means the
- * reply audio has been silent for a while.
+ * reply audio has been silent for a while; `error` is an `error` message from the app (a reply
+ * that failed); `turn-ended` is the app's `turn_ended` turn event (the reply is over).
  *
  * @example
  * ```ts
@@ -28,6 +29,8 @@ export type TalkEvent =
   | { type: "connected" }
   | { type: "log"; data: string }
   | { type: "remote-quiet" }
+  | { type: "error" }
+  | { type: "turn-ended" }
   | { type: "stop" };
 
 const IN_CALL: ReadonlySet<TalkState> = new Set(["listening", "thinking", "speaking"]);
@@ -38,6 +41,8 @@ const IN_CALL: ReadonlySet<TalkState> = new Set(["listening", "thinking", "speak
  * - `start`: idle → connecting; `connected`: connecting → listening; `stop`: any → idle.
  * - log `pause_detected` → thinking, log `response_starting` → speaking (during a call).
  * - log `started_talking` (the person interrupts) or `remote-quiet`: back to listening.
+ * - `error` or `turn-ended` while thinking: back to listening (the reply failed, or ended
+ *   without audio), so the page never waits for a reply that is not coming.
  *
  * @example
  * ```ts
@@ -55,6 +60,9 @@ export function nextState(state: TalkState, event: TalkEvent): TalkState {
       return "idle";
     case "remote-quiet":
       return state === "speaking" ? "listening" : state;
+    case "error":
+    case "turn-ended":
+      return state === "thinking" ? "listening" : state;
     case "log":
       if (!IN_CALL.has(state)) return state;
       if (event.data === "pause_detected") return "thinking";

@@ -4,6 +4,12 @@
  * text-turn field (`panels.ts`). No logic beyond presentation.
  */
 
+import {
+  createDeviceBar,
+  createLatencyReadout,
+  type DeviceBar,
+  type LatencyReadout,
+} from "./callTools.js";
 import type { ResolvedPageConfig } from "./config.js";
 import { element } from "./dom.js";
 import {
@@ -47,6 +53,12 @@ export interface View {
   readonly outputs: OutputsPanel | undefined;
   /** The typed-turn field, when `textTurns` is on. */
   readonly composer: Composer | undefined;
+  /** The microphone picker and mute button (not in `receive` mode). */
+  readonly devices: DeviceBar | undefined;
+  /** The per-turn latency readout, when `showLatency` is on. */
+  readonly latency: LatencyReadout | undefined;
+  /** The call sends no microphone (typing only): the status says so. */
+  setTypingOnly(typingOnly: boolean): void;
   /** Shows a state: `data-state` on body and button, labels, status line. */
   setState(state: TalkState): void;
   /** Scales the pulsing ring; 0 (silence) .. 1 (loud). */
@@ -97,7 +109,11 @@ interface Labels {
   hint: string;
 }
 
-function labelsFor(state: TalkState, mode: ResolvedPageConfig["mode"]): Labels {
+function labelsFor(
+  state: TalkState,
+  mode: ResolvedPageConfig["mode"],
+  typingOnly: boolean,
+): Labels {
   const receiving = mode === "receive";
   switch (state) {
     case "idle":
@@ -107,6 +123,9 @@ function labelsFor(state: TalkState, mode: ResolvedPageConfig["mode"]): Labels {
     case "connecting":
       return { aria: "Connecting. Press to cancel", status: "Connecting…", hint: "Tap to cancel" };
     case "listening":
+      if (typingOnly) {
+        return { aria: "Connected. Press to stop", status: "Type a message", hint: "Tap to end" };
+      }
       return receiving
         ? { aria: "Connected. Press to stop", status: "Connected", hint: "Tap to end" }
         : { aria: "Listening. Press to stop", status: "Listening", hint: "Tap to end" };
@@ -201,6 +220,14 @@ export function createView(doc: Document, config: ResolvedPageConfig): View {
   const stage = element(doc, "section", "fastrtc-stage");
   stage.setAttribute("aria-label", "Voice call");
   stage.append(orb, status, hint);
+  const devices =
+    config.mode === "receive" ? undefined : createDeviceBar(doc, { allowNone: config.textTurns });
+  if (devices) {
+    devices.element.hidden = true; // until the microphones are known
+    stage.append(devices.element);
+  }
+  const latency = config.showLatency ? createLatencyReadout(doc) : undefined;
+  if (latency) stage.append(latency.element);
 
   const audio = element(doc, "audio");
   audio.id = "fastrtc-remote-audio";
@@ -245,17 +272,27 @@ export function createView(doc: Document, config: ResolvedPageConfig): View {
     item.remove();
   };
 
+  let typingOnly = false;
+  let current: TalkState = "idle";
   const view: View = {
     button,
     audio,
     inputs,
     outputs,
     composer,
+    devices,
+    latency,
+    setTypingOnly(value) {
+      typingOnly = value;
+      root.dataset.typingOnly = String(value);
+      view.setState(current);
+    },
     setState(state) {
+      current = state;
       doc.body.dataset.state = state;
       button.dataset.state = state;
       root.dataset.state = state;
-      const labels = labelsFor(state, config.mode);
+      const labels = labelsFor(state, config.mode, typingOnly);
       button.setAttribute("aria-label", labels.aria);
       button.setAttribute("aria-pressed", String(state !== "idle"));
       statusText.textContent = labels.status;
@@ -263,7 +300,8 @@ export function createView(doc: Document, config: ResolvedPageConfig): View {
       if (state === "idle" || state === "connecting" || state === "thinking") view.setLevel(0);
       const inCall = state === "listening" || state === "thinking" || state === "speaking";
       inputs?.setConnected(inCall);
-      composer?.setConnected(inCall);
+      // Idle: typing starts a call (without the microphone when the person has none).
+      composer?.setConnected(inCall || state === "idle");
     },
     setLevel(level) {
       orb.style.setProperty("--level", level.toFixed(3));
