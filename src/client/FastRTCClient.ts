@@ -83,6 +83,7 @@ export class FastRTCClient<E extends ClientEvents = ClientEvents> extends TypedE
   #answered = false;
   #queuedCandidates: IceCandidateLike[] = [];
   #retryCandidates: IceCandidateLike[] = [];
+  #token: string | null = null;
 
   constructor(options: ClientOptions = {}) {
     super();
@@ -106,6 +107,21 @@ export class FastRTCClient<E extends ClientEvents = ClientEvents> extends TypedE
   /** The id sent as `webrtc_id` (use it for the app's input hook and output stream). */
   get webrtcId(): string {
     return this.#o.webrtcId;
+  }
+
+  /**
+   * The connection token the server gave with its answer (servers with `connectionTokens: true`),
+   * or `null`. Send it back as the `X-FastRTC-Token` header on the app's `/input_hook`, and as
+   * that header or the `fastrtc_token` query parameter on `/outputs`; the client adds it to its
+   * own candidate posts.
+   *
+   * @example
+   * ```ts
+   * await fetch("/input_hook", { method: "POST", headers: client.connectionToken ? { "X-FastRTC-Token": client.connectionToken } : {}, body });
+   * ```
+   */
+  get connectionToken(): string | null {
+    return this.#token;
   }
 
   /** The current {@link ClientState}. */
@@ -296,6 +312,7 @@ export class FastRTCClient<E extends ClientEvents = ClientEvents> extends TypedE
     const answer = parseAnswer(body);
     if ("rejected" in answer) throw offerRejection(answer.rejected);
     await pc.setRemoteDescription({ type: "answer", sdp: answer.sdp });
+    this.#token = answer.token;
     this.#answered = true;
     const retry = this.#retryCandidates;
     this.#retryCandidates = [];
@@ -354,10 +371,17 @@ export class FastRTCClient<E extends ClientEvents = ClientEvents> extends TypedE
             usernameFragment: candidate.usernameFragment,
           };
     const retry = mayRetry && !this.#answered;
-    this.#post({ candidate: init, webrtc_id: this.#o.webrtcId, type: "ice-candidate" })
-      .then((res) => res.text())
-      .then((text) => {
-        if (!retry || !isUnknownConnection(text)) return;
+    this.#post({
+      candidate: init,
+      webrtc_id: this.#o.webrtcId,
+      type: "ice-candidate",
+      ...(this.#token === null ? {} : { fastrtc_token: this.#token }),
+    })
+      .then(async (res) => ({ status: res.status, text: await res.text() }))
+      .then(({ status, text }) => {
+        // Before the answer: the server did not know the connection yet, or (connectionTokens)
+        // wants the token the answer brings. Either way, send it again after the answer.
+        if (!retry || !(status === 403 || isUnknownConnection(text))) return;
         if (this.#answered) this.#postCandidate(candidate, false);
         else this.#retryCandidates.push(candidate);
       })
@@ -504,7 +528,9 @@ const defaultFetch: FetchLike = (url, init) => {
   return f(url, init);
 };
 
-function parseAnswer(body: string): { sdp: string } | { rejected: unknown } {
+function parseAnswer(
+  body: string,
+): { sdp: string; token: string | null } | { rejected: unknown } {
   let value: unknown;
   try {
     value = JSON.parse(body);
@@ -512,10 +538,10 @@ function parseAnswer(body: string): { sdp: string } | { rejected: unknown } {
     throw new InvalidAnswerError(body);
   }
   if (typeof value !== "object" || value === null) throw new InvalidAnswerError(body);
-  const v = value as { status?: unknown; meta?: unknown; sdp?: unknown };
+  const v = value as { status?: unknown; meta?: unknown; sdp?: unknown; fastrtc_token?: unknown };
   if (v.status === "failed") return { rejected: v.meta };
   if (typeof v.sdp !== "string" || v.sdp === "") throw new InvalidAnswerError(body);
-  return { sdp: v.sdp };
+  return { sdp: v.sdp, token: typeof v.fastrtc_token === "string" ? v.fastrtc_token : null };
 }
 
 function isUnknownConnection(text: string): boolean {

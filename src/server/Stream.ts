@@ -21,6 +21,7 @@ import {
 import { type AppTwimlOptions, appTwiml } from "./appTwiml.js";
 import { initialOutputValues, resolveInputs, resolveOutputs } from "./components.js";
 import type { ConnectionEntry } from "./connectionEntry.js";
+import { ConnectionTokens } from "./connectionTokens.js";
 import { launchStream } from "./http/launch.js";
 import { type MountTarget, mountStream } from "./http/mount.js";
 import { type HeaderMap, requestOrigin } from "./http/request.js";
@@ -143,6 +144,7 @@ export class Stream {
   readonly #clock: Clock;
   readonly #connectTimeoutMs: number;
   readonly #inactivityTimeoutMs: number | null;
+  readonly #tokens: ConnectionTokens;
   readonly #entries = new Map<string, ConnectionEntry>();
   /** Sockets that have not sent `start` yet (they hold no slot). */
   readonly #sockets = new Set<WebSocketEntry>();
@@ -196,6 +198,7 @@ export class Stream {
         ? 5
         : positiveOrNull(options.inactivityTimeout, "inactivityTimeout");
     this.#inactivityTimeoutMs = inactivity === null ? null : inactivity * 1000;
+    this.#tokens = new ConnectionTokens(options.connectionTokens === true);
     this.allowExtraTracks = options.allowExtraTracks ?? false;
     this.uiArgs = { ...(options.uiArgs ?? {}) };
     this.trackConstraints = options.trackConstraints ?? null;
@@ -243,6 +246,16 @@ export class Stream {
     const h = this.handler as StreamHandlerBase & { acceptsText?: unknown };
     if (typeof h.acceptsText === "boolean") return h.acceptsText;
     return h.receiveText !== StreamHandlerBase.prototype.receiveText;
+  }
+
+  /**
+   * True when `presented` may act on connection `id`: always without `connectionTokens`, else
+   * only with the token the connection was given.
+   *
+   * @internal
+   */
+  checkConnectionToken(id: string, presented: unknown): boolean {
+    return this.#tokens.check(id, presented);
   }
 
   /** True while a connection with this id holds a slot. */
@@ -307,6 +320,9 @@ export class Stream {
       entry.connection.state === "failed"
     ) {
       return failed("connection_closed");
+    }
+    if (!this.#tokens.check(body.webrtc_id, body.fastrtc_token)) {
+      return { status: 403, body: { detail: "Invalid connection token" } };
     }
     const check = checkTrickledCandidate(body.candidate);
     if (!check.ok) return failed(check.error);
@@ -397,7 +413,11 @@ export class Stream {
       entry.negotiating = false;
       if (entry.closed) return failed("connection_closed");
       log.debug("answered offer", { id });
-      return { status: 200, body: { sdp, type: "answer" } };
+      const token = this.#tokens.issue(id);
+      return {
+        status: 200,
+        body: { sdp, type: "answer", ...(token === null ? {} : { fastrtc_token: token }) },
+      };
     } catch (err) {
       entry.negotiating = false;
       await entry.cleanup();
@@ -418,6 +438,7 @@ export class Stream {
   #forget(entry: ConnectionEntry): void {
     if (this.#entries.get(entry.id) !== entry) return;
     this.#entries.delete(entry.id);
+    this.#tokens.forget(entry.id);
     this.#recentlyClosed.add(entry.id);
     if (this.#recentlyClosed.size > 1024) {
       const oldest = this.#recentlyClosed.values().next().value;
@@ -656,6 +677,10 @@ export class Stream {
       };
     }
     this.#register(entry);
+    const token = this.#tokens.issue(entry.id);
+    if (token !== null) {
+      entry.send({ type: "log", data: "connection_token", meta: { fastrtc_token: token } });
+    }
     return { ok: true };
   }
 

@@ -26,6 +26,8 @@ export interface OfferBody {
   candidate: Record<string, unknown> | null;
   type: string;
   webrtc_id: string;
+  /** The connection token a trickled candidate presents (`fastrtc_token`; see `connectionTokens`). */
+  fastrtc_token?: string | null;
 }
 
 /** Result of {@link parseOfferBody}.
@@ -135,6 +137,7 @@ export function parseOfferBody(raw: string | { parsed: unknown }): OfferBodyPars
       candidate: (candidate as Record<string, unknown> | null | undefined) ?? null,
       type: obj.type as string,
       webrtc_id: obj.webrtc_id as string,
+      ...(typeof obj.fastrtc_token === "string" ? { fastrtc_token: obj.fastrtc_token } : {}),
     },
   };
 }

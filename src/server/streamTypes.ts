@@ -169,6 +169,17 @@ export interface StreamOptions {
    * none: ICE consent ends a vanished WebRTC peer after ~30 s). Default `5`.
    */
   inactivityTimeout?: number | null;
+  /**
+   * Give each connection a secret token and require it wherever a request names a connection
+   * id, so users who learn another session's id cannot reach it: the offer's answer carries
+   * `fastrtc_token` (WebSocket: a `{"type":"log","data":"connection_token","meta":{"fastrtc_token"}}`
+   * message after `start`); trickled candidates send it back in the `fastrtc_token` field,
+   * `/input_hook` in the `X-FastRTC-Token` header, `/outputs` in that header or the
+   * `fastrtc_token` query parameter (EventSource cannot set headers); 403 otherwise. The
+   * built-in page and `fastrtc-ts/client` do this. Telephone calls get no token (their outputs
+   * are read with `stream.outputStream`). Default `false` (FastRTC: ids only).
+   */
+  connectionTokens?: boolean;
   /** `getUserMedia` audio constraints for the built-in page. Default: FastRTC's (spec §9.4). */
   trackConstraints?: Record<string, unknown> | null;
   /** Ignore offered tracks of other kinds (video) instead of failing the offer. Default `false`. */

@@ -1,5 +1,6 @@
 import { getLogger } from "../../logger.js";
 import { boundedEcho } from "../boundedJson.js";
+import { CONNECTION_TOKEN_FIELD, CONNECTION_TOKEN_HEADER } from "../connectionTokens.js";
 import { readInputHookBody } from "../components.js";
 import type { Stream } from "../Stream.js";
 import { parseRequestTarget } from "./request.js";
@@ -54,6 +55,12 @@ export async function inputHookRoute(stream: Stream, req: RouteRequest): Promise
       ],
     });
   }
+  if (
+    stream.isLive(read.id) &&
+    !stream.checkConnectionToken(read.id, req.headers[CONNECTION_TOKEN_HEADER])
+  ) {
+    return json(403, { detail: "Invalid connection token" });
+  }
   if (!stream.setInput(read.id, ...read.values)) {
     return json(404, { detail: `Unknown webrtc_id ${JSON.stringify(boundedEcho(read.id))}` });
   }
@@ -76,7 +83,8 @@ function sseFrame(event: string, data: unknown): string {
 export async function outputsRoute(stream: Stream, req: RouteRequest): Promise<HttpResponse> {
   const denied = await refused(stream, req);
   if (denied) return denied;
-  const id = parseRequestTarget(req.pathAndQuery)?.searchParams.get("webrtc_id");
+  const query = parseRequestTarget(req.pathAndQuery)?.searchParams;
+  const id = query?.get("webrtc_id");
   if (!id) {
     return json(422, {
       detail: [
@@ -86,6 +94,10 @@ export async function outputsRoute(stream: Stream, req: RouteRequest): Promise<H
   }
   if (!stream.isLive(id))
     return json(404, { detail: `Unknown webrtc_id ${JSON.stringify(boundedEcho(id))}` });
+  const token = req.headers[CONNECTION_TOKEN_HEADER] ?? query?.get(CONNECTION_TOKEN_FIELD);
+  if (!stream.checkConnectionToken(id, token)) {
+    return json(403, { detail: "Invalid connection token" });
+  }
   return {
     status: 200,
     headers: {

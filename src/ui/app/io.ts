@@ -31,12 +31,16 @@ export async function postInputs(
   webrtcId: string,
   values: Readonly<Record<string, InputValue>>,
   inputs: readonly ResolvedInput[],
+  token: string | null = null,
 ): Promise<void> {
   let response: Response;
   try {
     response = await fetch(inputHookUrl(path), {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
+      headers: {
+        "Content-Type": "application/json",
+        ...(token === null ? {} : { "X-FastRTC-Token": token }),
+      },
       body: JSON.stringify(inputHookBody(webrtcId, values)),
     });
   } catch {
@@ -56,6 +60,7 @@ export async function postInputs(
  * @param onFailure - Called once if the stream cannot be opened at all. (A stream that was open
  *   and ends is retried by `EventSource`; once the app refuses the retry, e.g. because the call
  *   ended, it is closed quietly.)
+ * @param token - The call's connection token (`connectionTokens`), sent as `fastrtc_token`.
  * @returns A function that closes the stream.
  *
  * @example
@@ -70,12 +75,16 @@ export function followOutputs(
   webrtcId: string,
   onValues: (values: unknown[]) => void,
   onFailure: () => void,
+  token: string | null = null,
 ): () => void {
   if (typeof EventSource === "undefined") {
     onFailure();
     return () => undefined;
   }
-  const source = new EventSource(outputsUrl(path, webrtcId));
+  const url = outputsUrl(path, webrtcId);
+  const source = new EventSource(
+    token === null ? url : `${url}&fastrtc_token=${encodeURIComponent(token)}`,
+  );
   let closed = false;
   let opened = false;
   source.addEventListener("open", () => {
