@@ -528,9 +528,7 @@ const defaultFetch: FetchLike = (url, init) => {
   return f(url, init);
 };
 
-function parseAnswer(
-  body: string,
-): { sdp: string; token: string | null } | { rejected: unknown } {
+function parseAnswer(body: string): { sdp: string; token: string | null } | { rejected: unknown } {
   let value: unknown;
   try {
     value = JSON.parse(body);
