@@ -1,7 +1,7 @@
 import { getLogger } from "../../logger.js";
 import { boundedEcho } from "../boundedJson.js";
-import { CONNECTION_TOKEN_FIELD, CONNECTION_TOKEN_HEADER } from "../connectionTokens.js";
 import { readInputHookBody } from "../components.js";
+import { CONNECTION_TOKEN_FIELD, CONNECTION_TOKEN_HEADER } from "../connectionTokens.js";
 import type { Stream } from "../Stream.js";
 import { parseRequestTarget } from "./request.js";
 import { type HttpResponse, json, type RouteRequest } from "./router.js";
