@@ -200,9 +200,6 @@ export function openConnection(options: ConnectionOptions): Connection {
     get connectionToken() {
       return client.connectionToken;
     },
-    get connectionToken() {
-      return client.connectionToken;
-    },
     on: (event, listener) => (subscribe[event] as (fn: typeof listener) => () => void)(listener),
     connect: (stream) => client.connect(stream ?? undefined),
     send: (text) => client.send(text),
