@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseTurnStep } from "./app/connection.js";
 import { nextState } from "./app/state.js";
+import { parseTurnStep } from "./app/turnSteps.js";
 
 describe("the page leaves 'thinking' when no reply is coming", () => {
   it("an error or a turn_ended while thinking: back to listening; elsewhere: no change", () => {
