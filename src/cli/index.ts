@@ -27,7 +27,7 @@ Commands:
 
 Options: --help, -h (this text), --version, -v (the version)
 Environment: FASTRTC_CACHE (model cache), FASTRTC_LOG (debug|info|warn|error|silent),
-             FASTRTC_ONNX (web|node)`;
+             FASTRTC_ONNX (auto|web|node; auto = node when installed)`;
 
 const [command = "demo", ...rest] = process.argv.slice(2);
 let code = 0;

@@ -1,12 +1,13 @@
 /**
  * The ONNX runtime the models run on (Silero VAD, Moonshine STT).
  *
- * Default: `onnxruntime-web` (WebAssembly, one thread per model worker). It is a dependency of
+ * Default (`FASTRTC_ONNX` unset or `auto`): `onnxruntime-node` (native: about 1.5–2× faster on
+ * Moonshine, 5× on the batched frame VAD) when the application has installed it
+ * (`npm install onnxruntime-node`; on Linux x64 offline add `ONNXRUNTIME_NODE_INSTALL=skip`),
+ * else `onnxruntime-web` (WebAssembly, one thread per model worker), which is a dependency of
  * fastrtc-ts because it installs anywhere with the npm registry alone: no install script, no
- * native download. `FASTRTC_ONNX=node` selects `onnxruntime-node` instead (native, about 1.5–2×
- * faster on Silero and Moonshine) when the application has installed it
- * (`npm install onnxruntime-node`; on Linux x64 offline add `ONNXRUNTIME_NODE_INSTALL=skip`).
- * Both expose the same `onnxruntime-common` API, so the choice changes speed, not results.
+ * native download. `FASTRTC_ONNX=web` or `=node` forces one. Both expose the same
+ * `onnxruntime-common` API, so the choice changes speed, not results.
  *
  * The engine is chosen once, when this module is first imported (each worker thread imports it
  * again and inherits the parent's environment).
@@ -27,29 +28,36 @@ export type OnnxEngine = "web" | "node";
 type OrtModule = typeof Ort;
 
 /**
- * Reads `FASTRTC_ONNX`: `"web"` (also `"wasm"`, or unset/empty: the default) or `"node"` (also
- * `"native"`). Any other value throws, so a typo is not silently ignored.
+ * Reads `FASTRTC_ONNX`: `"auto"` (or unset/empty: the default), `"web"` (also `"wasm"`) or
+ * `"node"` (also `"native"`). Any other value throws, so a typo is not silently ignored.
  */
-function wantedEngine(): OnnxEngine {
+function wantedEngine(): OnnxEngine | "auto" {
   const raw = (process.env.FASTRTC_ONNX ?? "").trim().toLowerCase();
-  if (raw === "" || raw === "web" || raw === "wasm") return "web";
+  if (raw === "" || raw === "auto") return "auto";
+  if (raw === "web" || raw === "wasm") return "web";
   if (raw === "node" || raw === "native") return "node";
-  throw new RangeError(`FASTRTC_ONNX must be "web" or "node", got ${JSON.stringify(raw)}`);
+  throw new RangeError(`FASTRTC_ONNX must be "auto", "web" or "node", got ${JSON.stringify(raw)}`);
 }
 
 async function loadEngine(): Promise<{ engine: OnnxEngine; ort: OrtModule }> {
-  if (wantedEngine() === "node") {
+  const wanted = wantedEngine();
+  if (wanted !== "web") {
     // A variable specifier: onnxruntime-node is not a dependency and may be absent.
     const specifier = "onnxruntime-node";
     try {
       return { engine: "node", ort: (await import(specifier)) as OrtModule };
     } catch (err) {
+      if (wanted === "auto") return loadWeb();
       throw new Error(
-        `FASTRTC_ONNX=node, but onnxruntime-node could not be loaded (${(err as Error).message}). Install it with "npm install onnxruntime-node" (on Linux x64 without access to nuget.org: ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node), or unset FASTRTC_ONNX to use onnxruntime-web.`,
+        `FASTRTC_ONNX=node, but onnxruntime-node could not be loaded (${(err as Error).message}). Install it with "npm install onnxruntime-node" (on Linux x64 without access to nuget.org: ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node), or set FASTRTC_ONNX=web (or unset it) to use onnxruntime-web.`,
         { cause: err },
       );
     }
   }
+  return loadWeb();
+}
+
+async function loadWeb(): Promise<{ engine: OnnxEngine; ort: OrtModule }> {
   const ort = (await import("onnxruntime-web")) as OrtModule;
   // One WebAssembly thread per model: each model already runs in its own worker thread, and
   // onnxruntime-web's own thread pool would compete with the event loop for the same cores.
@@ -60,7 +68,8 @@ async function loadEngine(): Promise<{ engine: OnnxEngine; ort: OrtModule }> {
 const loaded = await loadEngine();
 
 /**
- * The ONNX runtime in use (`"web"` unless `FASTRTC_ONNX=node`).
+ * The ONNX runtime in use: `"node"` when onnxruntime-node is installed (or forced with
+ * `FASTRTC_ONNX=node`), else `"web"`.
  *
  * @example
  * ```ts
