@@ -109,7 +109,9 @@ export interface TelephoneOptions {
   /**
    * The scheme and host (plus any path a proxy strips) Twilio uses to reach this server, e.g.
    * `"https://voice.example.com"`. The TwiML stream URL and the signed URLs are built from it.
-   * Default: from the request (`X-Forwarded-Proto`/`X-Forwarded-Host`, then `Host`).
+   * Default: from the request (`X-Forwarded-Proto`/`X-Forwarded-Host`, then `Host`): headers any
+   * client can set, so the signature is then checked against a URL the caller chose. Set it
+   * behind a proxy, and whenever the server can be reached other than through Twilio's URL.
    */
   publicUrl?: string | null;
   /** Said before the call is connected. `null` says nothing. Default FastRTC's "Connecting to the AI assistant." */
