@@ -1,8 +1,22 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 
-/** Header that carries a connection token on `/input_hook` and `/outputs`. */
+/**
+ * Header that carries a connection token on `/input_hook` and `/outputs`.
+ *
+ * @example
+ * ```ts
+ * fetch("/input_hook", { method: "POST", headers: { [CONNECTION_TOKEN_HEADER]: token }, body });
+ * ```
+ */
 export const CONNECTION_TOKEN_HEADER = "x-fastrtc-token";
-/** Body field (trickled candidates) and query parameter (`/outputs`) that carry a token. */
+/**
+ * Body field (trickled candidates) and query parameter (`/outputs`) that carry a token.
+ *
+ * @example
+ * ```ts
+ * new EventSource(`/outputs?webrtc_id=${id}&${CONNECTION_TOKEN_FIELD}=${token}`);
+ * ```
+ */
 export const CONNECTION_TOKEN_FIELD = "fastrtc_token";
 
 /**
@@ -11,6 +25,12 @@ export const CONNECTION_TOKEN_FIELD = "fastrtc_token";
  * forgotten when it ends. Requests about an id (`/input_hook`, trickled candidates, `/outputs`)
  * must present it, so a client that learns another session's id still cannot reach it.
  *
+ * @example
+ * ```ts
+ * const tokens = new ConnectionTokens(true);
+ * const token = tokens.issue("abc");
+ * tokens.check("abc", token); // true
+ * ```
  * @internal
  */
 export class ConnectionTokens {

@@ -15,7 +15,14 @@ import type { StreamEventSink } from "./streamEvents.js";
 
 const log = getLogger("server");
 
-/** Least inactivity limit for clients that send no audio (browsers report RTCP every ~5 s). */
+/**
+ * Least inactivity limit for clients that send no audio (browsers report RTCP every ~5 s).
+ *
+ * @example
+ * ```ts
+ * const limit = clientSends ? configured : Math.max(configured, RECEIVE_ONLY_MIN_INACTIVITY_MS);
+ * ```
+ */
 export const RECEIVE_ONLY_MIN_INACTIVITY_MS = 15_000;
 
 /**

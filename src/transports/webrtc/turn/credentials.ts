@@ -8,15 +8,51 @@
 import { createHmac } from "node:crypto";
 import type { IceServer, RtcConfiguration } from "../webrtcTypes.js";
 
-/** Default lifetime of minted credentials, in seconds (FastRTC's `ttl=600`). */
+/**
+ * Default lifetime of minted credentials, in seconds (FastRTC's `ttl=600`).
+ *
+ * @example
+ * ```ts
+ * getSharedSecretTurnCredentials({ urls, secret, ttl: DEFAULT_TURN_TTL_S * 6 }); // an hour
+ * ```
+ */
 export const DEFAULT_TURN_TTL_S = 600;
-/** Default bound of each HTTP call to a credentials API. */
+/**
+ * Default bound of each HTTP call to a credentials API, in ms.
+ *
+ * @example
+ * ```ts
+ * await getTwilioTurnCredentials({ timeoutMs: DEFAULT_TURN_FETCH_TIMEOUT_MS / 2 });
+ * ```
+ */
 export const DEFAULT_TURN_FETCH_TIMEOUT_MS = 10_000;
-/** Cloudflare Realtime's API base URL. */
+/**
+ * Cloudflare Realtime's API base URL (the default `baseUrl` of {@link getCloudflareTurnCredentials}).
+ *
+ * @example
+ * ```ts
+ * await getCloudflareTurnCredentials({ baseUrl: CLOUDFLARE_TURN_BASE_URL });
+ * ```
+ */
 export const CLOUDFLARE_TURN_BASE_URL = "https://rtc.live.cloudflare.com";
-/** Twilio's REST API base URL. */
+/**
+ * Twilio's REST API base URL (the default `baseUrl` of {@link getTwilioTurnCredentials}).
+ *
+ * @example
+ * ```ts
+ * await getTwilioTurnCredentials({ baseUrl: TWILIO_API_BASE_URL });
+ * ```
+ */
 export const TWILIO_API_BASE_URL = "https://api.twilio.com";
-/** FastRTC's credentials endpoint for Hugging Face tokens. */
+/**
+ * FastRTC's credentials endpoint for Hugging Face tokens (the default `baseUrl` of
+ * {@link getHfTurnCredentials}).
+ *
+ * @example
+ * ```ts
+ * await getHfTurnCredentials({ baseUrl: HF_TURN_BASE_URL, token: process.env.HF_TOKEN });
+ * ```
+ */
 export const HF_TURN_BASE_URL = "https://turn.fastrtc.org";
 
 /**
