@@ -794,7 +794,8 @@ export class Stream {
   /**
    * Adds the routes to an app: `POST {path}/webrtc/offer`, `GET|POST {path}/telephone/incoming`
    * (unless `telephone: false`), the WebSockets `{path}/websocket/offer` and
-   * `{path}/telephone/handler`, and the page at `{path}/` when `ui` is true. Works with Hono,
+   * `{path}/telephone/handler`, and the page at `{path}/` only when `ui` is true (left out: no
+   * page, and one warning per stream saying so; `ui: false` silences it). Works with Hono,
    * Express, Fastify and a plain `node:http` server. The WebSocket routes need the HTTP server:
    * it is known for `node:http` and Fastify; pass `{ server }` for Express and Hono.
    *
@@ -802,7 +803,7 @@ export class Stream {
    * ```ts
    * const app = express();
    * const server = createServer(app);
-   * stream.mount(app, { path: "/api", server });
+   * stream.mount(app, { path: "/api", ui: true, server }); // the page at /api/
    * server.listen(8000);
    * ```
    */

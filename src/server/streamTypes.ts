@@ -250,7 +250,11 @@ export interface StreamOptions {
 export interface MountOptions {
   /** Prefix of every route, e.g. `"/api"`. Default `""`. */
   path?: string;
-  /** Also serve the built-in page at `{path}/`. Default `false` for mount, `true` for launch. */
+  /**
+   * Also serve the built-in page at `{path}/` (and at `{path}` without the slash). Default
+   * `false` for mount (the app usually has its own page there), `true` for launch. Left out,
+   * mount logs one warning per stream that no page is served; an explicit `false` is silent.
+   */
   ui?: boolean;
   /**
    * The HTTP server the app runs on, for the WebSocket routes (`/websocket/offer`,

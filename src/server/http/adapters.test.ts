@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { AudioChunk } from "../../audio/types.js";
 import { ReplyOnPause } from "../../handlers/ReplyOnPause.js";
 import { EnergyVad } from "../../handlers/testing/fakes.js";
+import { configureLogger } from "../../logger.js";
 import { Stream } from "../Stream.js";
 import { makeOffer, post, type RawOffer } from "../testing/peers.js";
 import { openWs } from "../testing/wsPeer.js";
@@ -155,5 +156,37 @@ describe("stream.mount on every supported framework (routes under a prefix, own 
   it("anything else is refused with a clear error", () => {
     const stream = newStream();
     expect(() => stream.mount({} as never)).toThrow(/Hono app, an Express\/Connect app, a Fastify/);
+  });
+});
+
+describe("mount without a page", () => {
+  it("warns once per stream when `ui` is left out, and not at all with an explicit ui: false", async () => {
+    const warnings: string[] = [];
+    configureLogger({
+      level: "warn",
+      sink: { debug() {}, info() {}, warn: (m) => warnings.push(m), error() {} },
+    });
+    try {
+      const stream = newStream();
+      const app = express();
+      const server = createServer(app);
+      stream.mount(app, { path: "/api/", server });
+      const pageWarnings = () => warnings.filter((w) => w.includes("no page"));
+      expect(pageWarnings()).toEqual([
+        'mount() serves the routes but no page at "/api/": pass { ui: true } to serve the built-in page there, or { ui: false } to silence this warning',
+      ]);
+      const base = await listen(server);
+      expect((await fetch(`${base}/api/`)).status).toBe(404);
+      stream.mount(express(), { path: "/other", server: createServer() });
+      expect(pageWarnings()).toHaveLength(1);
+
+      newStream().mount(express(), { ui: false, server: createServer() });
+      newStream().mount(createServer(), { ui: true });
+      expect(pageWarnings()).toHaveLength(1);
+      newStream().mount(createServer());
+      expect(pageWarnings()[1]).toContain('no page at "/"');
+    } finally {
+      configureLogger({ level: "silent" });
+    }
   });
 });

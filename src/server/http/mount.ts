@@ -5,6 +5,7 @@ import type { MountOptions } from "../streamTypes.js";
 import { type FastifyLike, mountOnFastify } from "./fastify.js";
 import { type HonoLike, mountOnHono } from "./hono.js";
 import { createNodeListener } from "./node.js";
+import { normalizePrefix } from "./router.js";
 import { attachUpgrades } from "./upgrade.js";
 
 const log = getLogger("http");
@@ -38,13 +39,29 @@ export type MountTarget = HonoLike | ExpressLike | FastifyLike | Server;
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** Streams already told that mount() serves no page (the warning comes once per stream). */
+const warnedNoPage = new WeakSet<Stream>();
+
 /**
- * Mounts a stream's routes on whatever kind of app `target` is.
+ * Mounts a stream's routes on whatever kind of app `target` is. With `ui` left out, warns once
+ * per stream that no page is served (an explicit `ui: false` is silent).
  *
  * @throws TypeError for anything else.
  * @internal
  */
 export function mountStream(stream: Stream, target: MountTarget, options: MountOptions = {}): void {
+  mountOn(stream, target, options);
+  if (options.ui === undefined && !warnedNoPage.has(stream)) {
+    warnedNoPage.add(stream);
+    const at = `${normalizePrefix(options.path)}/`;
+    log.warn(
+      `mount() serves the routes but no page at "${at}": pass { ui: true } to serve the built-in page there, or { ui: false } to silence this warning`,
+      { path: at },
+    );
+  }
+}
+
+function mountOn(stream: Stream, target: MountTarget, options: MountOptions): void {
   if (target instanceof Server) {
     mountOnNodeServer(stream, target, options);
     attachUpgrades(stream, target, options);
