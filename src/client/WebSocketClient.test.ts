@@ -139,7 +139,12 @@ describe("FastRTCWebSocketClient: connecting", () => {
 
     const conn = await server.connection();
     expect(conn.requestUrl).toBe("/voice/websocket/offer");
-    expect(JSON.parse(conn.raw[0]!)).toEqual({ event: "start", websocket_id: "ws-1" });
+    expect(JSON.parse(conn.raw[0]!)).toEqual({
+      event: "start",
+      websocket_id: "ws-1",
+      input_sample_rate: 48000,
+      output_sample_rate: 24000,
+    });
     expect(JSON.parse(conn.raw[1]!)).toEqual({ event: "ping" });
     expect(conn.websocketId).toBe("ws-1");
     expect(conn.accepted).toBe(true);
@@ -162,7 +167,14 @@ describe("FastRTCWebSocketClient: connecting", () => {
     await client.connect();
     const conn = await server.connection();
     await conn.waitFor(() => conn.messages.length >= 1);
-    expect(conn.messages).toEqual([{ event: "start", websocket_id: client.websocketId }]);
+    expect(conn.messages).toEqual([
+      {
+        event: "start",
+        websocket_id: client.websocketId,
+        input_sample_rate: 48000,
+        output_sample_rate: 24000,
+      },
+    ]);
   });
 
   it("rejects a second connect() and validates options", async () => {

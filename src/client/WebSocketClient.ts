@@ -185,10 +185,12 @@ export class FastRTCWebSocketClient<
   }
 
   /**
-   * Opens the socket, sends `{"event": "start", "websocket_id": ...}` and (with `confirmStart`,
+   * Opens the socket, sends `{"event": "start", "websocket_id": ..., "input_sample_rate": ...,
+   * "output_sample_rate": ...}` and (with `confirmStart`,
    * the default) waits for the `pong` of a `ping` sent right after it.
    *
-   * @throws ConcurrencyLimitError (with `limit`) or another `OfferRejectedError` when the server
+   * @throws ConcurrencyLimitError (with `limit`), SampleRateMismatchError (with the handler's
+   *   rates) or another `OfferRejectedError` when the server
    *   answers `{"status": "failed", ...}`; WebSocketUpgradeError when the upgrade was refused
    *   with a known HTTP status (Node); WebSocketClosedError when the socket closed first (in
    *   browsers also for refused upgrades); ConnectTimeoutError; ConnectAbortedError when
@@ -334,7 +336,16 @@ export class FastRTCWebSocketClient<
   #onOpen(): void {
     this.#opened = true;
     if (this.#pending === null) return; // stopped meanwhile
-    this.#socket?.send(JSON.stringify({ event: "start", websocket_id: this.#o.websocketId }));
+    // The rates are a fastrtc-ts extension (FastRTC servers ignore them): a fastrtc-ts server
+    // refuses a mismatch with `sample_rate_mismatch` instead of hearing noise.
+    this.#socket?.send(
+      JSON.stringify({
+        event: "start",
+        websocket_id: this.#o.websocketId,
+        input_sample_rate: this.#o.inputSampleRate,
+        output_sample_rate: this.#o.outputSampleRate,
+      }),
+    );
     if (!this.#o.confirmStart) {
       this.#connected();
       return;

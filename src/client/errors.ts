@@ -88,6 +88,41 @@ export class ConnectionExistsError extends OfferRejectedError {
 }
 
 /**
+ * A fastrtc-ts server refused a WebSocket client whose announced rates differ from its handler's
+ * (FastRTC's protocol labels media with the handler's rates, so other rates would be heard as
+ * noise at the wrong speed). `inputSampleRate`/`outputSampleRate` are the handler's rates: create
+ * the client with them.
+ *
+ * @example
+ * ```ts
+ * catch (e) {
+ *   if (e instanceof SampleRateMismatchError) {
+ *     client = new FastRTCWebSocketClient({ url, inputSampleRate: e.inputSampleRate, outputSampleRate: e.outputSampleRate });
+ *   }
+ * }
+ * ```
+ */
+export class SampleRateMismatchError extends OfferRejectedError {
+  override name = "SampleRateMismatchError";
+  /** The rate the server's handler takes audio at (`meta.input_sample_rate`; `NaN` if absent). */
+  readonly inputSampleRate: number;
+  /** The rate the server's handler sends audio at (`meta.output_sample_rate`; `NaN` if absent). */
+  readonly outputSampleRate: number;
+
+  constructor(meta: Readonly<Record<string, unknown>>) {
+    const num = (v: unknown) => (typeof v === "number" ? v : Number.NaN);
+    const input = num(meta.input_sample_rate);
+    const output = num(meta.output_sample_rate);
+    super(
+      meta,
+      `The server's handler takes ${input} Hz audio and sends ${output} Hz: create the client with { inputSampleRate: ${input}, outputSampleRate: ${output} }`,
+    );
+    this.inputSampleRate = input;
+    this.outputSampleRate = output;
+  }
+}
+
+/**
  * The offer request returned a status other than 200 (e.g. 422 for a malformed body, 500 for a
  * server exception). `detail` is the `detail` field of a JSON body (FastAPI style), if any.
  *
@@ -292,6 +327,7 @@ export function offerRejection(meta: unknown): OfferRejectedError {
       : {};
   if (m.error === "concurrency_limit_reached") return new ConcurrencyLimitError(m);
   if (m.error === "connection_already_exists") return new ConnectionExistsError(m);
+  if (m.error === "sample_rate_mismatch") return new SampleRateMismatchError(m);
   return new OfferRejectedError(m);
 }
 

@@ -35,6 +35,7 @@ export {
   OfferRequestError,
   offerRejection,
   PingTimeoutError,
+  SampleRateMismatchError,
   WebSocketClosedError,
   WebSocketUpgradeError,
 } from "./errors.js";

@@ -215,6 +215,7 @@ export class WebSocketEntry implements ConnectionEntry {
   #dispatch(message: ClientMessage): void {
     switch (message.event) {
       case "start":
+        if (this.#id === null && this.#refuseRates(message)) return;
         this.#start(message.id, message.callSid, message.customParameters);
         return;
       case "media":
@@ -240,6 +241,44 @@ export class WebSocketEntry implements ConnectionEntry {
         log.debug("ignored websocket event", { event: message.name, id: this.#id });
         return;
     }
+  }
+
+  /**
+   * FastRTC's protocol carries no rate: media is taken to be at the handler's rates. A client
+   * that announces other rates in `start` (`input_sample_rate`/`output_sample_rate`, as the
+   * fastrtc-ts client does) would be heard as noise at the wrong speed, so it is refused with a
+   * `failed` message naming the handler's rates, the way a full server refuses a `start`.
+   */
+  #refuseRates(message: Extract<ClientMessage, { event: "start" }>): boolean {
+    const { inputSampleRate: input, outputSampleRate: output } = message;
+    if (this.transport !== "websocket" || (input === undefined && output === undefined)) {
+      return false;
+    }
+    const handler = this.#opts.handler;
+    const expected = { input: handler.inputSampleRate, output: handler.outputSampleRate };
+    if (
+      (input === undefined || input === expected.input) &&
+      (output === undefined || output === expected.output)
+    ) {
+      return false;
+    }
+    const text =
+      `sample rate mismatch: this stream's handler takes ${expected.input} Hz audio and sends ${expected.output} Hz, ` +
+      `the client announced ${input ?? "?"} Hz in and ${output ?? "?"} Hz out`;
+    log.warn(`websocket client refused: ${text}`, { id: message.id });
+    this.#sendText(
+      JSON.stringify({
+        status: "failed",
+        meta: {
+          error: "sample_rate_mismatch",
+          input_sample_rate: expected.input,
+          output_sample_rate: expected.output,
+          message: text,
+        },
+      }),
+    );
+    void this.cleanup(CLOSE_CODES.policy, "sample rate mismatch");
+    return true;
   }
 
   #start(id: string | null, callSid: string | null, parameters: Record<string, string>): void {

@@ -11,6 +11,9 @@
  *
  * - `start`: the first message; `id` is `websocket_id` (FastRTC clients) or the top-level
  *   `streamSid` (Twilio). `callSid` and `customParameters` come from Twilio's `start` object.
+ *   `inputSampleRate`/`outputSampleRate` are the rates a client announces in
+ *   `input_sample_rate`/`output_sample_rate` (a fastrtc-ts extension that FastRTC servers
+ *   ignore), `null` when absent or not a positive integer.
  * - `media`: decoded G.711 µ-law bytes of `media.payload`.
  * - `mark`: Twilio echoing a mark the server sent, once the audio before it was played.
  * - `text`: a typed turn (`{"event":"text","text":"..."}`, a fastrtc-ts extension).
@@ -28,6 +31,8 @@ export type ClientMessage =
       id: string | null;
       callSid: string | null;
       customParameters: Record<string, string>;
+      inputSampleRate?: number | null;
+      outputSampleRate?: number | null;
     }
   | { event: "media"; payload: Uint8Array }
   | { event: "stop" }
@@ -54,6 +59,20 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The rates a fastrtc-ts client announces in `start`; absent when it announces none. */
+function announcedRates(value: Record<string, unknown>): {
+  inputSampleRate?: number | null;
+  outputSampleRate?: number | null;
+} {
+  if (!("input_sample_rate" in value) && !("output_sample_rate" in value)) return {};
+  const rate = (v: unknown) =>
+    typeof v === "number" && Number.isInteger(v) && v > 0 && v <= 384_000 ? v : null;
+  return {
+    inputSampleRate: rate(value.input_sample_rate),
+    outputSampleRate: rate(value.output_sample_rate),
+  };
 }
 
 function nonEmptyString(value: unknown): string | null {
@@ -119,6 +138,7 @@ export function parseClientMessage(text: string): ParsedClientMessage {
             nonEmptyString(start.streamSid),
           callSid: nonEmptyString(start.callSid),
           customParameters: params,
+          ...announcedRates(value),
         },
       };
     }
