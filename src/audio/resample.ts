@@ -11,7 +11,7 @@
  * as 7999 → 48000) the weights are read from an oversampled table of the prototype with linear
  * interpolation, so any ratio works in bounded memory. Tables are shared between instances.
  */
-import { assertSampleRate, describeType, floatToInt16Rounded } from "./convert.js";
+import { assertSampleRate, describeType, floatToInt16Rounded } from "./pcm.js";
 
 /**
  * Quality preset of a {@link StreamingResampler} (see {@link StreamingResamplerOptions}).

@@ -15,7 +15,7 @@ import {
 const CHROMIUM = "/usr/bin/chromium";
 
 describe("browser entry bundle", () => {
-  it("pulls in no Node built-ins and nothing outside the client but the pure G.711 codec", async () => {
+  it("pulls in no Node built-ins and nothing outside the client but the pure audio modules (G.711, PCM, the shared resampler)", async () => {
     const bundle = await build({
       entryPoints: [new URL("./index.ts", import.meta.url).pathname],
       bundle: true,
@@ -25,7 +25,12 @@ describe("browser entry bundle", () => {
       metafile: true,
     });
     const inputs = Object.keys(bundle.metafile.inputs);
-    expect(inputs.filter((p) => !p.startsWith("src/client/"))).toEqual(["src/audio/g711.ts"]);
+    expect(inputs.filter((p) => !p.startsWith("src/client/")).sort()).toEqual([
+      "src/audio/g711.ts",
+      "src/audio/pcm.ts",
+      "src/audio/resample.ts",
+      "src/audio/types.ts",
+    ]);
     const text = bundle.outputFiles[0]!.text;
     expect(text).not.toMatch(/\bprocess\.|\brequire\(|\bBuffer\b|node:/);
   });

@@ -1,13 +1,15 @@
 /**
  * Audio payloads of the FastRTC WebSocket protocol: mono G.711 µ-law, base64, one message per
- * 20 ms. Browser-safe (the µ-law codec in `src/audio/g711.ts` has no imports).
+ * 20 ms. Browser-safe: the µ-law codec, the PCM conversions and the resampler it shares with the
+ * server (`src/audio/g711.ts`, `pcm.ts`, `resample.ts`) import nothing from Node.
  *
  * @module
  */
 
 import { muLawDecode, muLawEncode } from "../audio/g711.js";
+import { floatToInt16Rounded, int16ToFloat } from "../audio/pcm.js";
+import { StreamingResampler } from "../audio/resample.js";
 import { base64Decode, base64Encode } from "./base64.js";
-import { ClientResampler, floatToPcm16, pcm16ToFloat } from "./resampler.js";
 
 /**
  * Messages per second of the WebSocket protocol (one per 20 ms of audio).
@@ -46,7 +48,9 @@ export function encodeMuLawPayload(pcm: Int16Array): string {
 
 /**
  * Turns audio at any rate into the payloads of 20 ms `media` messages at `targetRate`:
- * resampling (streaming, so chunk boundaries leave no trace), conversion to 16-bit PCM,
+ * resampling (streaming, so chunk boundaries leave no trace; the filter's delay is removed, so
+ * the output is time-aligned and `ceil(N · targetRate / rate)` samples long), conversion to
+ * 16-bit PCM (× 32768, rounded, saturated),
  * framing, µ-law and base64. Frame `k` holds samples `round(k·rate/50) ..< round((k+1)·rate/50)`,
  * so rates not divisible by 50 still average exactly 20 ms per frame.
  *
@@ -60,7 +64,9 @@ export function encodeMuLawPayload(pcm: Int16Array): string {
 export class MuLawFrameEncoder {
   /** The rate of the encoded audio, in Hz. */
   readonly targetRate: number;
-  #resampler: ClientResampler | null = null;
+  #resampler: StreamingResampler | null = null;
+  /** Leading resampler output still to drop (its filter delay). */
+  #skip = 0;
   #pending = new Int16Array(0);
   #pendingLen = 0;
   /** Frames produced since the last flush (positions the frame boundaries). */
@@ -98,19 +104,19 @@ export class MuLawFrameEncoder {
     }
     let rs = this.#resampler;
     if (rs !== null && rs.inputRate !== sampleRate) {
-      this.#append(floatToPcm16(rs.flush()));
+      this.#flushResampler();
       rs = null;
-      this.#resampler = null;
     }
     if (sampleRate === this.targetRate) {
-      this.#append(samples instanceof Int16Array ? samples : floatToPcm16(samples));
+      this.#append(samples instanceof Int16Array ? samples : floatToInt16Rounded(samples));
     } else {
       if (rs === null) {
-        rs = new ClientResampler(sampleRate, this.targetRate);
+        rs = new StreamingResampler(sampleRate, this.targetRate);
         this.#resampler = rs;
+        this.#skip = rs.delaySamples;
       }
-      const f = samples instanceof Float32Array ? samples : pcm16ToFloat(samples);
-      this.#append(floatToPcm16(rs.process(f)));
+      const f = samples instanceof Float32Array ? samples : int16ToFloat(samples);
+      this.#appendResampled(rs.process(f));
     }
     return this.#drain(false);
   }
@@ -121,9 +127,7 @@ export class MuLawFrameEncoder {
    * fresh stream.
    */
   flush(): string[] {
-    const rs = this.#resampler;
-    if (rs !== null) this.#append(floatToPcm16(rs.flush()));
-    this.#resampler = null;
+    this.#flushResampler();
     const out = this.#drain(true);
     this.#frames = 0;
     return out;
@@ -134,6 +138,20 @@ export class MuLawFrameEncoder {
     this.#resampler = null;
     this.#pendingLen = 0;
     this.#frames = 0;
+  }
+
+  /** Appends the resampler's tail and drops it (the next rate gets a fresh one). */
+  #flushResampler(): void {
+    const rs = this.#resampler;
+    if (rs !== null) this.#appendResampled(rs.flush());
+    this.#resampler = null;
+  }
+
+  /** Appends resampled audio minus the filter delay still owed. */
+  #appendResampled(f: Float32Array): void {
+    const drop = Math.min(this.#skip, f.length);
+    this.#skip -= drop;
+    this.#append(floatToInt16Rounded(drop === 0 ? f : f.subarray(drop)));
   }
 
   #frameLength(k: number): number {
