@@ -103,6 +103,27 @@ describe("dead WebRTC peers (inactivityTimeout)", () => {
     expect(stream.isLive("silent")).toBe(true);
   }, 60_000);
 
+  it("a client that only receives gets at least 15 s (browsers send RTCP every few seconds)", async () => {
+    const { stream, server, clock } = await serve({
+      mode: "receive",
+      handler: async function* () {
+        for (;;) yield [24000, FRAME] as [number, Int16Array]; // plays silence, paced by the clock
+      },
+    });
+    const client = new NodeAudioClient({ url: server.url, webrtcId: "listener", mode: "receive" });
+    clients.push(client);
+    await client.connect();
+    await waitFor(() => stream.isLive("listener"), 5000, "slot taken");
+    const pc = client.peerConnection;
+    if (!pc) throw new Error("no peer connection");
+    for (const dtls of pc.dtlsTransports) dtls.iceTransport.connection.send = async () => {};
+    await sleep(200);
+    await advance(clock, 6000, 500, 20);
+    expect(stream.isLive("listener")).toBe(true); // past inactivityTimeout (2 s), under 15 s
+    await advance(clock, 10_000, 500, 20);
+    await waitFor(() => stream.liveConnections === 0, 5000, "slot freed");
+  }, 60_000);
+
   it("rejects a non-positive inactivityTimeout", () => {
     expect(() => new Stream({ handler: new FrameEcho(), inactivityTimeout: 0 })).toThrow(
       RangeError,
