@@ -33,8 +33,9 @@ describe("EchoGuard", () => {
   });
 
   it("a quiet person who does not follow the reply is not echo (after the first ~240 ms)", () => {
-    // -38..-34 dBFS, 25 dB under the reply's peaks: a level rule with a 15 dB margin would drop it.
-    const echo = run((i) => -38 + (i % 3) * 2 + (i % 5 === 0 ? -6 : 0));
+    // Syllables of their own (another rhythm), around -35 dBFS: 20+ dB under the reply's peaks,
+    // which a level rule with a 15 dB margin would drop.
+    const echo = run((i) => -35 + 8 * Math.sin(i * 0.9) + (i % 4 === 0 ? -12 : 0));
     expect(echo.slice(13).filter((e) => e).length).toBeLessThanOrEqual(1);
   });
 
