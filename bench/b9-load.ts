@@ -11,36 +11,24 @@
  * messages it replays Twilio's buffer (each 20 ms payload plays after the previous one, or on
  * arrival when the buffer is empty) and counts the times the buffer ran dry inside a reply.
  *
- * Protocol (IPC messages):
- *   parent → child  { type: "start", url, n, fixture, silenceMs }  connect n calls, start talking
- *   child → parent  { type: "started", connected, failed, connectMs }
- *   parent → child  { type: "mark" }                               start of the measured window
- *   parent → child  { type: "stop" }                               hang up every call
- *   child → parent  { type: "stopped", ...LoadStats }
- *   parent → child  { type: "exit" }
+ * The protocol and the common measuring are loadChild.ts's.
  */
-import { monitorEventLoopDelay } from "node:perf_hooks";
 import { muLawEncode } from "../src/audio/g711.js";
 import { readWavAsChunk } from "../src/audio/wav.js";
 import {
   TWILIO_FRAME_BYTES,
   TwilioCallSimulator,
 } from "../src/transports/telephone/testing/twilioSimulator.js";
-import { percentile } from "./report.js";
+import {
+  type LoadChildStats,
+  type LoadFromChild,
+  type LoadToChild,
+  runLoadChild,
+} from "./loadChild.js";
 
-export type ToChild =
-  | { type: "start"; url: string; n: number; fixture: string; silenceMs: number }
-  | { type: "mark" }
-  | { type: "stop" }
-  | { type: "exit" };
+export type ToChild = LoadToChild<{ fixture: string; silenceMs: number }>;
 
-export interface LoadStats {
-  /** Client process CPU over the measured window, % of one core. */
-  cpuPct: number;
-  /** Client event-loop delay over the measured window (p99, ms). */
-  loopP99: number;
-  /** How late the 20 ms send ticks ran over the window (p99, ms). */
-  tickLateP99: number;
+interface CallStats {
   /** `media` messages sent / received over the window, all calls. */
   mediaSent: number;
   mediaReceived: number;
@@ -56,28 +44,16 @@ export interface LoadStats {
   closedEarly: number;
 }
 
-export type FromChild =
-  | { type: "started"; connected: number; failed: number; connectMs: number }
-  | ({ type: "stopped" } & LoadStats)
-  | { type: "error"; message: string };
+export type LoadStats = LoadChildStats & CallStats;
 
-const send = (m: FromChild) => process.send?.(m);
+export type FromChild = LoadFromChild<CallStats>;
 
-/** Connects at most this many calls at once. */
-const CONNECT_BATCH = 16;
 /** Media arriving this long after the previous one starts a new reply (the session's re-anchor). */
 const REPLY_GAP_MS = 200;
 const MULAW_SILENCE = 0xff;
 
-let calls: TwilioCallSimulator[] = [];
-let stopPlaying: AbortController | null = null;
-let playing: Promise<void>[] = [];
-let markCpu: NodeJS.CpuUsage | null = null;
+/** Start of the measured window (`performance.now()`), for the playback replay. */
 let markAt = 0;
-const loopDelay = monitorEventLoopDelay({ resolution: 1 });
-let tickLate: number[] = [];
-let measuring = false;
-let sentInWindow = 0;
 
 /** The fixture (8 kHz) plus `silenceMs` of silence as µ-law, padded to whole 20 ms frames. */
 async function loopAudio(fixture: string, silenceMs: number): Promise<Uint8Array> {
@@ -89,31 +65,6 @@ async function loopAudio(fixture: string, silenceMs: number): Promise<Uint8Array
   out.fill(MULAW_SILENCE);
   out.set(speech);
   return out;
-}
-
-/** Sends `audio` in a loop from frame `offset`, one `media` message per 20 ms, until aborted. */
-async function talk(
-  call: TwilioCallSimulator,
-  audio: Uint8Array,
-  offset: number,
-  signal: AbortSignal,
-): Promise<void> {
-  const frames = audio.length / TWILIO_FRAME_BYTES;
-  let k = 0;
-  const start = performance.now();
-  while (!signal.aborted && call.isOpen) {
-    if (measuring) tickLate.push(performance.now() - (start + k * 20));
-    const f = (offset + k) % frames;
-    const mulaw = audio.subarray(f * TWILIO_FRAME_BYTES, (f + 1) * TWILIO_FRAME_BYTES);
-    // "fast" = send now: the pacing is this loop's (the simulator's own real-time pacing would
-    // work too, but then the send ticks could not be timed here).
-    void call.sendAudio({ mulaw }, { pace: "fast" }).catch(() => {});
-    if (measuring) sentInWindow++;
-    k++;
-    const wait = start + k * 20 - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    else if (k % 8 === 0) await new Promise((r) => setImmediate(r));
-  }
 }
 
 /**
@@ -168,96 +119,47 @@ function forget(call: TwilioCallSimulator): void {
   call.marksEchoed.length = 0;
 }
 
-async function start(url: string, n: number, fixture: string, silenceMs: number): Promise<void> {
-  const audio = await loopAudio(fixture, silenceMs);
-  const frames = audio.length / TWILIO_FRAME_BYTES;
-  const t0 = performance.now();
-  let failed = 0;
-  const connected: TwilioCallSimulator[] = [];
-  for (let i = 0; i < n; i += CONNECT_BATCH) {
-    const batch = Array.from(
-      { length: Math.min(CONNECT_BATCH, n - i) },
-      () => new TwilioCallSimulator({ url }),
-    );
-    calls.push(...batch);
-    const results = await Promise.allSettled(batch.map((c) => c.connect()));
-    results.forEach((r, j) => {
-      if (r.status === "fulfilled") connected.push(batch[j] as TwilioCallSimulator);
-      else failed++;
-    });
-  }
-  const connectMs = performance.now() - t0;
-  stopPlaying = new AbortController();
-  const signal = stopPlaying.signal;
-  playing = connected.map(async (c, i) => {
-    await new Promise((r) => setTimeout(r, (20 * i) / connected.length));
-    await talk(c, audio, Math.floor((i * frames) / connected.length), signal);
-  });
-  send({ type: "started", connected: connected.length, failed, connectMs });
-}
+let audio: Uint8Array = new Uint8Array(0);
 
-async function stop(): Promise<void> {
-  measuring = false;
-  const cpu = markCpu ? process.cpuUsage(markCpu) : { user: 0, system: 0 };
-  const wall = performance.now() - markAt;
-  loopDelay.disable();
-  stopPlaying?.abort();
-  await Promise.allSettled(playing);
-  const gaps = calls.map(underruns);
-  const stats: LoadStats = {
-    cpuPct: wall > 0 ? ((cpu.user + cpu.system) / 1000 / wall) * 100 : 0,
-    loopP99: loopDelay.percentile(99) / 1e6,
-    tickLateP99: percentile(tickLate, 99) ?? 0,
-    mediaSent: sentInWindow,
-    mediaReceived: calls.reduce(
-      (s, c) => s + c.receivedMedia.filter((m) => m.at >= markAt).length,
-      0,
-    ),
-    marksEchoed: calls.reduce((s, c) => s + c.marksEchoed.filter((m) => m.at >= markAt).length, 0),
-    clears: calls.reduce((s, c) => s + c.clears.filter((m) => m.at >= markAt).length, 0),
-    protocolErrors: calls.reduce(
-      (s, c) => s + c.protocolErrors.filter((e) => e.kind !== "extra-field").length,
-      0,
-    ),
-    underruns: gaps.reduce((s, g) => s + g.count, 0),
-    underrunMs: gaps.reduce((s, g) => s + g.ms, 0),
-    closedEarly: calls.filter((c) => c.closedAt !== undefined).length,
-  };
-  await Promise.allSettled(calls.map((c) => c.stop()));
-  calls = [];
-  playing = [];
-  tickLate = [];
-  sentInWindow = 0;
-  send({ type: "stopped", ...stats });
-}
-
-process.on("message", (m: ToChild) => {
-  const fail = (err: unknown) =>
-    send({ type: "error", message: err instanceof Error ? err.message : String(err) });
-  switch (m.type) {
-    case "start":
-      start(m.url, m.n, m.fixture, m.silenceMs).catch(fail);
-      break;
-    case "mark":
-      for (const c of calls) forget(c);
-      markCpu = process.cpuUsage();
-      markAt = performance.now();
-      loopDelay.reset();
-      loopDelay.enable();
-      tickLate = [];
-      sentInWindow = 0;
-      measuring = true;
-      break;
-    case "stop":
-      stop().catch(fail);
-      break;
-    case "exit":
-      process.disconnect?.();
-      break;
-  }
-});
-
-// The parent went away: hang up and leave.
-process.on("disconnect", () => {
-  void Promise.allSettled(calls.map((c) => c.close())).then(() => process.exit(0));
+runLoadChild<TwilioCallSimulator, { fixture: string; silenceMs: number }, CallStats>({
+  connectBatch: 16,
+  async prepare({ url, fixture, silenceMs }) {
+    audio = await loopAudio(fixture, silenceMs);
+    return {
+      frames: audio.length / TWILIO_FRAME_BYTES,
+      create: () => new TwilioCallSimulator({ url }),
+    };
+  },
+  connect: (c) => c.connect(),
+  isOpen: (c) => c.isOpen,
+  sendFrame(c, f) {
+    const mulaw = audio.subarray(f * TWILIO_FRAME_BYTES, (f + 1) * TWILIO_FRAME_BYTES);
+    // "fast" = send now: the pacing is the loop's (the simulator's own real-time pacing would
+    // work too, but then the send ticks could not be timed there).
+    void c.sendAudio({ mulaw }, { pace: "fast" }).catch(() => {});
+    return true;
+  },
+  onMark(calls) {
+    for (const c of calls) forget(c);
+    markAt = performance.now();
+  },
+  stats(calls, window) {
+    const gaps = calls.map(underruns);
+    const since = <T extends { at: number }>(xs: T[]) => xs.filter((m) => m.at >= window.markAt);
+    return {
+      mediaSent: window.framesSent,
+      mediaReceived: calls.reduce((s, c) => s + since(c.receivedMedia).length, 0),
+      marksEchoed: calls.reduce((s, c) => s + since(c.marksEchoed).length, 0),
+      clears: calls.reduce((s, c) => s + since(c.clears).length, 0),
+      protocolErrors: calls.reduce(
+        (s, c) => s + c.protocolErrors.filter((e) => e.kind !== "extra-field").length,
+        0,
+      ),
+      underruns: gaps.reduce((s, g) => s + g.count, 0),
+      underrunMs: gaps.reduce((s, g) => s + g.ms, 0),
+      closedEarly: calls.filter((c) => c.closedAt !== undefined).length,
+    };
+  },
+  stop: (c) => c.stop(),
+  close: (c) => c.close(),
 });
