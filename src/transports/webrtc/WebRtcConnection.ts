@@ -408,7 +408,7 @@ export class WebRtcConnection {
   sendMessage(text: string): boolean {
     if (this.#closed) return false;
     const channel = this.#channel;
-    if (!channel || channel.readyState !== "open") {
+    if (channel?.readyState !== "open") {
       if (channel && channel.readyState !== "connecting") return false;
       if (this.#pendingMessages.length >= MAX_PENDING_MESSAGES) return false;
       this.#pendingMessages.push(text);
@@ -420,7 +420,7 @@ export class WebRtcConnection {
 
   #flushPending(): void {
     const channel = this.#channel;
-    if (!channel || channel.readyState !== "open") return;
+    if (channel?.readyState !== "open") return;
     for (const text of this.#pendingMessages.splice(0)) channel.send(text);
   }
 
@@ -524,6 +524,6 @@ function skipReusedDtlsRecordNumber(transport: RTCDtlsTransport): void {
   const context = (
     transport.dtls as { dtls?: { epoch?: unknown; recordSequenceNumber?: unknown } } | undefined
   )?.dtls;
-  if (!context || context.epoch !== 1 || typeof context.recordSequenceNumber !== "number") return;
+  if (context?.epoch !== 1 || typeof context.recordSequenceNumber !== "number") return;
   context.recordSequenceNumber = Math.max(context.recordSequenceNumber, 32);
 }
