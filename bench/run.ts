@@ -16,6 +16,7 @@ const BENCHES: Array<[string, string]> = [
   ["B1b", "./b1b-event-loop.js"],
   ["B3", "./b3-reply-overhead.js"],
   ["B4", "./b4-capacity.js"],
+  ["B5", "./b5-memory.js"],
   ["B6", "./b6-connect.js"],
   ["B7", "./b7-stt.js"],
   ["B8", "./b8-tts.js"],
