@@ -15,7 +15,9 @@
  *   worker, libuv and V8's helper threads.
  *
  * Usage: `npx tsx bench/profile.ts b4|b9 [n] [windows]` (default n 8 for b4, 16 for b9; windows
- * 3, i.e. the step is run 3 times: 3 × 8 s measured). Profiles go to `/tmp/fastrtc-profile/`
+ * 3, i.e. the step is run 3 times: 3 × 8 s measured). The benches' step search stops repeating
+ * at the first failing step and bisects below it: those windows (other n) are left out of the
+ * summary, so on a busy machine there may be only one window. Profiles go to `/tmp/fastrtc-profile/`
  * (`PROFILE_DIR` overrides); open the .cpuprofile files in Chrome DevTools for detail.
  */
 import childProcess, { type ChildProcess } from "node:child_process";
