@@ -94,6 +94,19 @@ describe("MoonshineStt.stt", () => {
     expect(r.text).toBe(llamaTokenizer.decode(r.tokens, false, true).trim());
   });
 
+  it("does not end at once on clear speech (an 8 s sentence tiny decoded to nothing)", async () => {
+    const audio = await readWavAsChunk(fixturePath("stt/jfk_browser_early_eos.wav"));
+    const text = await model.stt(audio);
+    expect(
+      wer(
+        "and so my fellow americans ask not what your country can do for you ask what you can do for your country",
+        text,
+      ),
+    ).toBeLessThanOrEqual(0.25);
+    // Digital and near-digital silence still decode to nothing.
+    expect(await model.stt([16000, new Int16Array(32000)])).toBe("");
+  });
+
   it("returns an empty string for silence and for audio under 0.1 s", async () => {
     expect(await model.stt([16000, new Int16Array(800)])).toBe("");
     expect(await model.stt([48000, new Float32Array(0)])).toBe("");

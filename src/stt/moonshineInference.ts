@@ -81,13 +81,28 @@ function decoderShape(session: ort.InferenceSession): DecoderShape {
   return { layers, heads, headDim };
 }
 
-function argmaxLastRow(logits: ort.Tensor): number {
+/** Audio quieter than this (RMS, dBFS) may decode to nothing at all. */
+const SPEECH_FLOOR_DBFS = -40;
+
+function rmsDb(audio: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < audio.length; i++) {
+    const v = audio[i] as number;
+    sum += v * v;
+  }
+  const ms = sum / Math.max(1, audio.length);
+  return ms > 0 ? 10 * Math.log10(ms) : Number.NEGATIVE_INFINITY;
+}
+
+/** The most likely token of the last row, never `exclude` (-1: none excluded). */
+function argmaxLastRow(logits: ort.Tensor, exclude = -1): number {
   const data = logits.data as Float32Array;
   const vocab = logits.dims[logits.dims.length - 1] ?? data.length;
   const start = data.length - vocab;
   let best = 0;
   let bestValue = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < vocab; i++) {
+    if (i === exclude) continue;
     const v = data[start + i]!;
     if (v > bestValue) {
       bestValue = v;
@@ -193,6 +208,11 @@ export class MoonshineInference {
       }
     }
 
+    // Moonshine tiny sometimes ends at once on clear speech (seen on an 8 s sentence recorded
+    // through Chromium: "" instead of the sentence). As Whisper's blank suppression does, an
+    // immediate end is not taken when the audio is loud enough to hold speech; silence and
+    // near-silence still give "".
+    const firstExclude = rmsDb(audio) > SPEECH_FLOOR_DBFS ? MOONSHINE_EOS_TOKEN : -1;
     const tokens: number[] = [];
     let stoppedOnEos = false;
     let next = MOONSHINE_START_TOKEN;
@@ -206,7 +226,7 @@ export class MoonshineInference {
       const out = await this.decoder.run(feeds);
       const logits = out.logits;
       if (logits === undefined) throw new Error("the Moonshine decoder gave no logits");
-      next = argmaxLastRow(logits);
+      next = argmaxLastRow(logits, step === 0 ? firstExclude : -1);
       if (next === MOONSHINE_EOS_TOKEN) {
         stoppedOnEos = true;
         break;
