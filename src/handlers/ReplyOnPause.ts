@@ -825,11 +825,10 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
 
   /** Hands one value of the reply to the session (FastRTC's `response_starting` on audio). */
   async #deliver(value: EmitType): Promise<EmitType> {
-    const result = { value };
-    if (result.value !== null && result.value !== undefined) this.markTurn("first_output");
+    if (value !== null && value !== undefined) this.markTurn("first_output");
     let hasAudio = false;
     try {
-      hasAudio = splitEmitValue(result.value).audio !== null;
+      hasAudio = splitEmitValue(value).audio !== null;
     } catch {
       // Malformed: the session reports it when it processes the value.
     }
@@ -837,7 +836,7 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
       await this.sendLog("response_starting");
       this.state.respondedAudio = true;
     }
-    return result.value;
+    return value;
   }
 
   async #startReply(): Promise<void> {

@@ -135,12 +135,6 @@ export class BargeInPolicy {
     return this.#frames * FRAME_VAD_MS;
   }
 
-  /** Moves the policy's clock on by one frame without judging it (no reply playing). */
-  skipFrame(): void {
-    this.#frames++;
-    this.#run = 0;
-  }
-
   /** Forgets a pending pause (the reply ended or was dropped some other way). */
   reset(): void {
     this.#run = 0;
