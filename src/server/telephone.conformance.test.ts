@@ -216,6 +216,23 @@ describe("/telephone/incoming TwiML (spec §6.5, checklist 88)", () => {
     }
   });
 
+  it("passes the caller's From and To on as <Parameter>s (POST form and GET query), escaped", async () => {
+    const { server } = await serve();
+    const posted = await fetch(`${server.url}/telephone/incoming`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ CallSid: "CA1", From: "+14155550100", To: "<+1>&" }).toString(),
+    });
+    const xml = await posted.text();
+    expect(xml).toContain('<Parameter name="From" value="+14155550100"/>');
+    expect(xml).toContain('<Parameter name="To" value="&lt;+1&gt;&amp;"/>');
+    expect(xml).toContain("</Stream></Connect>");
+    const got = await fetch(`${server.url}/telephone/incoming?From=%2B4930123&To=%2B4930456`);
+    const xml2 = await got.text();
+    expect(xml2).toContain('<Parameter name="From" value="+4930123"/>');
+    expect(xml2).toContain('<Parameter name="To" value="+4930456"/>');
+  });
+
   it("builds the stream URL from telephone.publicUrl, not from the Host header", async () => {
     const { server } = await serve({
       telephone: { authToken: null, publicUrl: "https://voice.example.com/base", greeting: null },

@@ -6,7 +6,7 @@ import {
   streamUrlFor,
 } from "../transports/telephone/twiml.js";
 import type { HeaderMap } from "./http/request.js";
-import { requestOrigin } from "./http/request.js";
+import { parseRequestTarget, requestOrigin } from "./http/request.js";
 import type { TelephoneOptions } from "./streamTypes.js";
 
 /**
@@ -127,6 +127,8 @@ export function twilioRequestAllowed(
 
 /**
  * The TwiML answer of `/telephone/incoming`: connect the call to `{prefix}/telephone/handler`.
+ * The webhook's `From` and `To` (POST form or GET query) become `<Parameter>`s, so the handler's
+ * `getCurrentContext().telephone` has `from`/`to` on the built-in route too.
  *
  * @returns `null` when no stream URL can be built (no public URL and no usable Host header).
  * @internal
@@ -139,10 +141,18 @@ export function incomingCallTwiml(
   // FastRTC always answers wss://{host}; a configured public URL decides the scheme instead.
   const base = config.publicBase ?? requestOrigin(req.headers, true)?.replace(/^http:/, "https:");
   if (!base) return null;
+  const query = parseRequestTarget(req.pathAndQuery)?.searchParams;
+  const parameters: Array<{ name: string; value: string }> = [];
+  for (const name of ["From", "To"]) {
+    const posted = req.params[name];
+    const value = (Array.isArray(posted) ? posted[0] : posted) ?? query?.get(name) ?? undefined;
+    if (typeof value === "string" && value !== "") parameters.push({ name, value });
+  }
   return buildStreamTwiml({
     streamUrl: streamUrlFor(base, prefix),
     greeting: config.greeting,
     goodbye: config.goodbye,
+    parameters,
   });
 }
 
