@@ -10,7 +10,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { audioToFloat32 } from "../audio/convert.js";
 import { resample } from "../audio/resample.js";
-import { workerError } from "../utils/worker.js";
+import { serveInOrder, workerError } from "../utils/worker.js";
 import { DEFAULT_TOKENS_PER_SECOND } from "./constants.js";
 import { MoonshineInference } from "./moonshineInference.js";
 import { loadTokenDecoder } from "./tokenizer.js";
@@ -77,7 +77,6 @@ if (port !== null) {
   // Avoid an unhandled rejection before the first request arrives; requests see the error.
   ready.catch(() => undefined);
   const tps = data.tokensPerSecond > 0 ? data.tokensPerSecond : DEFAULT_TOKENS_PER_SECOND;
-  let chain: Promise<void> = Promise.resolve();
 
   const handle = async (req: SttWorkerRequest): Promise<void> => {
     let reply: SttWorkerResponse;
@@ -120,15 +119,5 @@ if (port !== null) {
     port.postMessage(reply);
   };
 
-  port.on("message", (req: SttWorkerRequest | { close: true }) => {
-    if ("close" in req) {
-      // Finish the requests already queued, free the native sessions, then let the thread end.
-      chain = chain.then(async () => {
-        await ready.then(([m]) => m.dispose()).catch(() => undefined);
-        port.close();
-      });
-      return;
-    }
-    chain = chain.then(() => handle(req));
-  });
+  serveInOrder(port, handle, () => ready.then(([m]) => m.dispose()));
 }

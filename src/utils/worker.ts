@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { Worker, type WorkerOptions } from "node:worker_threads";
+import { type MessagePort, Worker, type WorkerOptions } from "node:worker_threads";
 
 /**
  * Options of {@link startModuleWorker}.
@@ -56,6 +56,31 @@ export function startModuleWorker(
     `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`,
   ].join("\n");
   return new Worker(code, { ...base, eval: true });
+}
+
+/**
+ * Inside a model worker: handles the requests one at a time, in arrival order. `{ close: true }`
+ * lets the requests already queued finish, then `dispose()` frees the native sessions and the
+ * port closes, so the thread can end.
+ *
+ * @internal
+ */
+export function serveInOrder<Req extends object>(
+  port: MessagePort,
+  handle: (req: Req) => Promise<void>,
+  dispose: () => Promise<unknown>,
+): void {
+  let chain: Promise<void> = Promise.resolve();
+  port.on("message", (req: Req | { close: true }) => {
+    if ("close" in req) {
+      chain = chain.then(async () => {
+        await dispose().catch(() => undefined);
+        port.close();
+      });
+      return;
+    }
+    chain = chain.then(() => handle(req));
+  });
 }
 
 /**

@@ -11,7 +11,7 @@
  */
 
 import { parentPort, workerData } from "node:worker_threads";
-import { workerError } from "../utils/worker.js";
+import { serveInOrder, workerError } from "../utils/worker.js";
 import { FRAME_VAD_SAMPLES } from "./frameVadTypes.js";
 import type { SileroVersion } from "./sileroInference.js";
 import { SILERO_FRAME_INPUT, SILERO_STATE_SIZE, SileroInference } from "./sileroInference.js";
@@ -152,7 +152,6 @@ if (port !== null) {
   // Avoid an unhandled rejection before the first batch arrives; batches see the error.
   model.catch(() => undefined);
   const states = new Map<number, StreamState>();
-  let chain: Promise<void> = Promise.resolve();
 
   const handle = async (req: FrameVadBatchRequest): Promise<void> => {
     let reply: FrameVadBatchResponse;
@@ -170,15 +169,5 @@ if (port !== null) {
     else port.postMessage(reply);
   };
 
-  port.on("message", (req: FrameVadBatchRequest | { close: true }) => {
-    if ("close" in req) {
-      // Finish the batches already queued, free the native session, then let the thread end.
-      chain = chain.then(async () => {
-        await model.then((m) => m.dispose()).catch(() => undefined);
-        port.close();
-      });
-      return;
-    }
-    chain = chain.then(() => handle(req));
-  });
+  serveInOrder(port, handle, () => model.then((m) => m.dispose()));
 }

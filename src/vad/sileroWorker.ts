@@ -11,7 +11,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { audioToFloat32 } from "../audio/convert.js";
 import { resample } from "../audio/resample.js";
-import { workerError } from "../utils/worker.js";
+import { serveInOrder, workerError } from "../utils/worker.js";
 import type { SileroVersion } from "./sileroInference.js";
 import { SileroInference } from "./sileroInference.js";
 
@@ -75,7 +75,6 @@ if (port !== null) {
   const model = SileroInference.create(data.modelPath, data.version);
   // Avoid an unhandled rejection before the first request arrives; requests see the error.
   model.catch(() => undefined);
-  let chain: Promise<void> = Promise.resolve();
 
   const handle = async (req: SileroWorkerRequest): Promise<void> => {
     let reply: SileroWorkerResponse;
@@ -101,15 +100,5 @@ if (port !== null) {
     else port.postMessage(reply);
   };
 
-  port.on("message", (req: SileroWorkerRequest | { close: true }) => {
-    if ("close" in req) {
-      // Finish the requests already queued, free the native session, then let the thread end.
-      chain = chain.then(async () => {
-        await model.then((m) => m.dispose()).catch(() => undefined);
-        port.close();
-      });
-      return;
-    }
-    chain = chain.then(() => handle(req));
-  });
+  serveInOrder(port, handle, () => model.then((m) => m.dispose()));
 }
