@@ -13,85 +13,28 @@
  * (4 sessions) runs first on each transport so that compiled code, pools and the VAD worker are
  * in the baseline. MB per session = least-squares slope of RSS over the session count.
  *
- * The drift over 1,000 connect/disconnect cycles is the Churn benchmark's (bench/churn.ts).
+ * Before that, on the same Stream, the drift part (bench/b5-drift.ts, report `B5-drift`): RSS and
+ * heap over 1,000 connect/disconnect cycles per transport (`B5_CYCLES`, `B5_PARALLEL`, ...).
+ * `B5_PARTS=drift` or `B5_PARTS=sessions` runs one part only.
  *
  * `npm run bench -- b5` (GC is exposed at run time through `v8.setFlagsFromString`).
  */
-import { type ChildProcess, fork } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { fixturePath } from "../src/audio/testing/fixtures.js";
 import type { AudioChunk } from "../src/audio/types.js";
 import { ReplyOnPause } from "../src/handlers/ReplyOnPause.js";
 import { Stream } from "../src/server/Stream.js";
+import { loadChild, type Memory, settleMemory, sleep } from "./b5-common.js";
+import { runDrift } from "./b5-drift.js";
 import type { BenchReport } from "./report.js";
 import { round } from "./rtc-probe.js";
 
-setFlagsFromString("--expose-gc");
-const gc = runInNewContext("gc") as () => void;
-
-const MiB = 1024 * 1024;
 const LEVELS = (process.env.B5_LEVELS ?? "0,10,20,40").split(",").map(Number);
 const HOLD_MS = Number(process.env.B5_HOLD_MS ?? 5000);
+const PARTS = (process.env.B5_PARTS ?? "drift,sessions").split(",").map((s) => s.trim());
 const WARMUP_SESSIONS = 4;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function* echo(audio: AudioChunk) {
   yield audio;
-}
-
-interface Memory {
-  rss: number;
-  heap: number;
-  external: number;
-}
-
-async function settleMemory(): Promise<Memory> {
-  for (let i = 0; i < 6; i++) {
-    gc();
-    await sleep(100);
-  }
-  const m = process.memoryUsage();
-  return { rss: m.rss / MiB, heap: m.heapUsed / MiB, external: m.external / MiB };
-}
-
-type Msg = { type: string; [k: string]: unknown };
-
-/** A load child (b4-load.ts or b9-load.ts) and a request/answer helper over its IPC channel. */
-function loadChild(script: string): {
-  request(m: Msg, reply: string, ms: number): Promise<Msg>;
-  close(): Promise<void>;
-} {
-  const proc: ChildProcess = fork(fileURLToPath(new URL(script, import.meta.url)), [], {
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-  const exited = new Promise<void>((r) => proc.once("exit", () => r()));
-  return {
-    request: (m, reply, ms) =>
-      new Promise((resolve, reject) => {
-        const done = (err: Error | null, got?: Msg) => {
-          clearTimeout(timer);
-          proc.off("message", onMessage);
-          if (err) reject(err);
-          else resolve(got as Msg);
-        };
-        const onMessage = (got: Msg) => {
-          if (got.type === "error") done(new Error(`load child: ${String(got.message)}`));
-          else if (got.type === reply) done(null, got);
-        };
-        const timer = setTimeout(() => done(new Error(`load child: no ${reply} in ${ms} ms`)), ms);
-        proc.on("message", onMessage);
-        proc.send(m);
-      }),
-    async close() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      if (proc.connected) proc.send({ type: "exit" });
-      const timer = setTimeout(() => proc.kill("SIGKILL"), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
 }
 
 /** Least-squares slope of y over x. */
@@ -108,7 +51,7 @@ function slope(xs: number[], ys: number[]): number | null {
   return den === 0 ? null : num / den;
 }
 
-export async function run(): Promise<BenchReport> {
+export async function run(): Promise<BenchReport[]> {
   const stream = new Stream({
     handler: new ReplyOnPause(echo),
     modality: "audio",
@@ -144,8 +87,11 @@ export async function run(): Promise<BenchReport> {
   ];
   const rows: BenchReport["rows"] = [];
   const notes: string[] = [];
+  const reports: BenchReport[] = [];
   try {
-    for (const t of transports) {
+    // Drift first: its RSS readings then start below the per-session levels' high-water mark.
+    if (PARTS.includes("drift")) reports.push(await runDrift(stream, server.url));
+    for (const t of PARTS.includes("sessions") ? transports : []) {
       const child = loadChild(t.script);
       const level = async (n: number): Promise<{ connected: number; mem: Memory }> => {
         let connected = 0;
@@ -202,9 +148,10 @@ export async function run(): Promise<BenchReport> {
   notes.push(
     `server: one Stream, ReplyOnPause(echo) with the default turn-taking (frame VAD, echo guard), serving all three transports; clients in a child process (b4-load.ts for WebRTC, b9-load.ts for WebSocket and Twilio); each level held ${HOLD_MS / 1000} s with every session talking, memory read after 6 forced GCs with the sessions live; a ${WARMUP_SESSIONS}-session warm-up level first on each transport`,
     "RSS per session = (RSS at N − RSS at 0) / N live sessions; goal (issue 15): ≤ 5 MB per session",
-    "RSS drift over 1,000 connect/disconnect cycles: see the Churn benchmark (bench/churn.ts)",
+    "RSS drift over connect/disconnect cycles: report B5-drift (bench/b5-drift.ts), run first on the same Stream",
   );
-  return {
+  if (!PARTS.includes("sessions")) return reports;
+  reports.push({
     id: "B5",
     title: "memory: server RSS per live session (WebRTC, WebSocket, Twilio)",
     columns: [
@@ -219,5 +166,6 @@ export async function run(): Promise<BenchReport> {
     ],
     rows,
     notes,
-  };
+  });
+  return reports;
 }

@@ -1,0 +1,92 @@
+/**
+ * What the B5 memory benchmark's two parts (b5-memory.ts: RSS per live session; b5-drift.ts:
+ * RSS drift over connect/disconnect cycles) share: forced GCs, a settled memory reading, and a
+ * load child driven over IPC.
+ */
+import { type ChildProcess, fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+
+setFlagsFromString("--expose-gc");
+/** `global.gc`, exposed at run time (no `--expose-gc` flag needed on the command line). */
+export const gc = runInNewContext("gc") as () => void;
+
+export const MiB = 1024 * 1024;
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Process memory in MiB. */
+export interface Memory {
+  rss: number;
+  heap: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+/** `process.memoryUsage()` in MiB after 6 forced GCs, 100 ms apart. */
+export async function settleMemory(): Promise<Memory> {
+  for (let i = 0; i < 6; i++) {
+    gc();
+    await sleep(100);
+  }
+  const m = process.memoryUsage();
+  return {
+    rss: m.rss / MiB,
+    heap: m.heapUsed / MiB,
+    external: m.external / MiB,
+    arrayBuffers: m.arrayBuffers / MiB,
+  };
+}
+
+export type Msg = { type: string; [k: string]: unknown };
+
+/** A forked load child and helpers over its IPC channel. */
+export interface LoadChild {
+  /** Sends `m` and resolves with the first message of type `reply` (rejects on `error`). */
+  request(m: Msg, reply: string, ms: number): Promise<Msg>;
+  /** Sends `m` without waiting. */
+  send(m: Msg): void;
+  /** Calls `fn` for every message from the child; returns the unsubscribe. */
+  listen(fn: (m: Msg) => void): () => void;
+  close(): Promise<void>;
+}
+
+/** Forks `script` (resolved against bench/) with an IPC channel; its stdout/stderr are ours. */
+export function loadChild(script: string): LoadChild {
+  const proc: ChildProcess = fork(fileURLToPath(new URL(script, import.meta.url)), [], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const exited = new Promise<void>((r) => proc.once("exit", () => r()));
+  return {
+    request: (m, reply, ms) =>
+      new Promise((resolve, reject) => {
+        const done = (err: Error | null, got?: Msg) => {
+          clearTimeout(timer);
+          proc.off("message", onMessage);
+          if (err) reject(err);
+          else resolve(got as Msg);
+        };
+        const onMessage = (got: Msg) => {
+          if (got.type === "error") done(new Error(`load child: ${String(got.message)}`));
+          else if (got.type === reply) done(null, got);
+        };
+        const timer = setTimeout(() => done(new Error(`load child: no ${reply} in ${ms} ms`)), ms);
+        proc.on("message", onMessage);
+        proc.send(m);
+      }),
+    send(m) {
+      proc.send(m);
+    },
+    listen(fn) {
+      proc.on("message", fn);
+      return () => proc.off("message", fn);
+    },
+    async close() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      if (proc.connected) proc.send({ type: "exit" });
+      const timer = setTimeout(() => proc.kill("SIGKILL"), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
