@@ -1,7 +1,16 @@
 import { networkInterfaces } from "node:os";
 import type { WebSocket } from "ws";
+import {
+  ClusterUnavailableError,
+  type Coordinator,
+  createCoordinator,
+  type OutputMessage,
+  type RoutedCall,
+  resolveCluster,
+  type SlotClaim,
+} from "../cluster/index.js";
 import { GeneratorHandler } from "../handlers/GeneratorHandler.js";
-import type { AdditionalOutputs } from "../handlers/outputs.js";
+import { AdditionalOutputs } from "../handlers/outputs.js";
 import { StreamHandlerBase } from "../handlers/StreamHandler.js";
 import { getLogger } from "../logger.js";
 import type { TwilioParams } from "../transports/telephone/twilioSignature.js";
@@ -62,6 +71,13 @@ export class UnsupportedTrackError extends Error {
   override name = "UnsupportedTrackError";
 }
 
+/** A slot refusal as a WebSocket `start` answer. */
+function socketRefusal(refused: RouteResponse): RegisterResult {
+  const meta = (refused.body as { meta?: { error?: string } & Record<string, unknown> }).meta;
+  const { error = "failed", ...extra } = meta ?? {};
+  return { ok: false, error, extra };
+}
+
 /**
  * Loopback is offered as a host candidate only when the machine has no other IPv4 address
  * (werift skips loopback interfaces), so a server and browser on an offline machine still meet.
@@ -76,6 +92,18 @@ function defaultHostAddresses(): string[] {
 function failed(error: string, extra: Record<string, unknown> = {}): RouteResponse {
   return { status: 200, body: { status: "failed", meta: { error, ...extra } } };
 }
+
+/** A refusal that a load balancer should retry elsewhere (draining, shared state unreachable). */
+function unavailable(error: "server_draining" | "cluster_unavailable"): RouteResponse {
+  const detail =
+    error === "server_draining"
+      ? "This server is shutting down; try again"
+      : "The service's shared state (Redis) is unreachable; try again";
+  return { status: 503, body: { status: "failed", meta: { error }, detail } };
+}
+
+/** How often a mirrored connection's owner is checked, so readers end if it died. */
+const MIRROR_CHECK_MS = 5000;
 
 function positiveInteger(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
@@ -151,9 +179,35 @@ export class Stream {
   readonly #listeners = new Map<keyof StreamEvents, Set<(event: never) => void>>();
   readonly #pending = new Set<Promise<unknown>>();
   readonly #outputs = new OutputsBus({
-    beforePush: (id, outputs) => this.#mergeOutputs(id, outputs),
-    onEnd: (id) => this.#outputValues.delete(id),
+    beforePush: (id, outputs) => {
+      if (this.#mirroring) return;
+      this.#mergeOutputs(id, outputs);
+      if (this.#cluster.kind !== "local") {
+        this.#cluster.publish(id, {
+          kind: "output",
+          args: outputs.args,
+          values: this.additionalOutputs.length > 0 ? (this.#outputValues.get(id) ?? null) : null,
+        });
+      }
+    },
+    onEnd: (id) => {
+      this.#outputValues.delete(id);
+      this.#remoteValues.delete(id);
+      this.#mirrors.get(id)?.();
+      if (!this.#mirroring && this.#cluster.kind !== "local" && this.#entries.has(id)) {
+        this.#cluster.publish(id, { kind: "end" });
+      }
+    },
   });
+  /** Shared state: slots, routed calls, output fan-out (in-process unless clustered). */
+  readonly #cluster: Coordinator;
+  /** Outputs of connections owned elsewhere that readers here follow: id → stop following. */
+  readonly #mirrors = new Map<string, () => void>();
+  /** Current output values of connections owned elsewhere, as their owner published them. */
+  readonly #remoteValues = new Map<string, unknown[]>();
+  /** True while outputs received from another process are handed to local readers. */
+  #mirroring = false;
+  #draining: Promise<void> | null = null;
   /** Current values of the declared outputs, per connection. */
   readonly #outputValues = new Map<string, unknown[]>();
   readonly #closers = new Set<() => Promise<void>>();
@@ -220,6 +274,9 @@ export class Stream {
       options.ioRoutes ?? (this.additionalInputs.length > 0 || this.additionalOutputs.length > 0);
     this.#clock = options.clock ?? realClock;
     this.#options = options;
+    this.#cluster = createCoordinator(resolveCluster(options.cluster));
+    this.#cluster.serve((call) => this.#serveRouted(call));
+    this.#cluster.onResync(() => [...this.#entries.keys()]);
     this.ui = { launch: (o) => this.launch(o) };
   }
 
@@ -297,7 +354,19 @@ export class Stream {
     const parsed = parseOfferBody(input);
     if (!parsed.ok) return { status: 422, body: { detail: parsed.detail } };
     const body = parsed.body;
-    if (body.type === "ice-candidate") return this.#candidate(body);
+    if (body.type === "ice-candidate") {
+      if (!this.#entries.has(body.webrtc_id) && this.#cluster.kind !== "local") {
+        const routed = await this.#route(body.webrtc_id, {
+          op: "candidate",
+          id: body.webrtc_id,
+          body,
+        });
+        if (routed === "unavailable") return unavailable("cluster_unavailable");
+        if (routed !== null) return routed.value as RouteResponse;
+      }
+      return this.#candidate(body);
+    }
+    if (this.#draining) return unavailable("server_draining");
     const work = this.#offer(body);
     this.#pending.add(work);
     try {
@@ -372,6 +441,8 @@ export class Stream {
     } else {
       serverRtc = serverSource ?? {};
     }
+    const refused = await this.#claim(id);
+    if (refused) return refused;
     const serverIce = serverRtc.iceServers ?? [];
     const entry = new WebRtcEntry({
       id,
@@ -429,14 +500,91 @@ export class Stream {
     }
   }
 
-  #register(entry: ConnectionEntry): void {
+  #register(entry: ConnectionEntry, announce = true): void {
     this.#entries.set(entry.id, entry);
     this.#recentlyClosed.delete(entry.id);
-    this.#emit("connect", { id: entry.id, transport: entry.transport });
+    if (announce) this.#emit("connect", { id: entry.id, transport: entry.transport });
+  }
+
+  /** The refusal for a slot claim that failed, or `null` when the slot is ours. */
+  #refusal(claim: SlotClaim): RouteResponse | null {
+    if (claim.ok) return null;
+    if (claim.reason === "taken") return failed("connection_already_exists");
+    if (claim.reason === "full") {
+      return failed("concurrency_limit_reached", { limit: this.concurrencyLimit });
+    }
+    return unavailable("cluster_unavailable");
+  }
+
+  /**
+   * Claims the slot of `id` service-wide (at once in-process; across processes through the
+   * coordinator). `null` when it is ours, else the answer to send.
+   */
+  async #claim(id: string): Promise<RouteResponse | null> {
+    const pending = this.#cluster.claim(id, this.concurrencyLimit);
+    if (!(pending instanceof Promise)) return this.#refusal(pending);
+    const claim = await pending;
+    const refused = this.#refusal(claim);
+    if (refused) return refused;
+    if (this.#closed || this.#draining || this.#entries.has(id)) {
+      if (!this.#entries.has(id)) this.#cluster.release(id);
+      return this.#entries.has(id)
+        ? failed("connection_already_exists")
+        : unavailable("server_draining");
+    }
+    return null;
+  }
+
+  /**
+   * Runs `call` on the process that owns `id` when that is another process. `null` when no
+   * other process owns it (or the stream is not clustered), `"unavailable"` when the shared
+   * state or the owner cannot be reached.
+   */
+  async #route(id: string, call: RoutedCall): Promise<{ value: unknown } | "unavailable" | null> {
+    if (this.#cluster.kind === "local") return null;
+    try {
+      const owner = await this.#cluster.owner(id);
+      if (owner === null || owner === this.#cluster.nodeId) return null;
+      return { value: await this.#cluster.call(owner, call) };
+    } catch (err) {
+      if (err instanceof ClusterUnavailableError) {
+        log.warn("routed call failed", { op: call.op, id, err: err.message });
+        return "unavailable";
+      }
+      throw err;
+    }
+  }
+
+  /** Answers a call routed here from another process, about a connection of this one. */
+  async #serveRouted(call: RoutedCall): Promise<unknown> {
+    const id = call.id;
+    switch (call.op) {
+      case "candidate":
+        return this.#candidate(call.body as OfferBody);
+      case "inputHook":
+        return this.#localInputHook(id, call.values, call.token);
+      case "setInput":
+        return this.#setLocalInput(id, call.args);
+      case "update": {
+        const entry = this.#entries.get(id);
+        return entry ? entry.send({ type: "update_connection", data: call.state }) : false;
+      }
+      case "close": {
+        const entry = this.#entries.get(id);
+        if (!entry) return false;
+        await entry.cleanup();
+        return true;
+      }
+      case "outputValues":
+        return this.outputValues(id);
+      case "checkToken":
+        return this.#entries.has(id) && this.#tokens.check(id, call.token);
+    }
   }
 
   #forget(entry: ConnectionEntry): void {
     if (this.#entries.get(entry.id) !== entry) return;
+    this.#cluster.release(entry.id);
     this.#entries.delete(entry.id);
     this.#tokens.forget(entry.id);
     this.#recentlyClosed.add(entry.id);
@@ -665,6 +813,7 @@ export class Stream {
   #registerSocket(entry: WebSocketEntry): RegisterResult {
     this.#sockets.delete(entry);
     if (this.#closed) return { ok: false, error: "stream_closed" };
+    if (this.#draining) return { ok: false, error: "server_draining" };
     if (this.mode !== "send-receive") {
       return { ok: false, error: "unsupported_mode", extra: { mode: this.mode } };
     }
@@ -676,12 +825,43 @@ export class Stream {
         extra: { limit: this.concurrencyLimit },
       };
     }
-    this.#register(entry);
+    const claim = this.#cluster.claim(entry.id, this.concurrencyLimit);
+    if (!(claim instanceof Promise)) {
+      const refused = this.#refusal(claim);
+      if (refused) return socketRefusal(refused);
+      this.#register(entry);
+      this.#issueSocketToken(entry);
+      return { ok: true };
+    }
+    // Across processes the claim takes a round trip: the socket starts at once and is ended
+    // with the same failure message if the service refuses it.
+    this.#register(entry, false);
+    void claim.then((c) => {
+      if (entry.closed) {
+        if (c.ok && !this.#entries.has(entry.id)) this.#cluster.release(entry.id);
+        return;
+      }
+      const refused = this.#refusal(c);
+      if (!refused) {
+        this.#emit("connect", { id: entry.id, transport: entry.transport });
+        this.#issueSocketToken(entry);
+        return;
+      }
+      const r = socketRefusal(refused);
+      if (r.ok) return;
+      entry.send({ status: "failed", meta: { error: r.error, ...r.extra } });
+      // Not ours to release: keep the forget from freeing another process's slot.
+      this.#entries.delete(entry.id);
+      void entry.cleanup(r.error === "concurrency_limit_reached" ? 1013 : 1008);
+    });
+    return { ok: true };
+  }
+
+  #issueSocketToken(entry: WebSocketEntry): void {
     const token = this.#tokens.issue(entry.id);
     if (token !== null) {
       entry.send({ type: "log", data: "connection_token", meta: { fastrtc_token: token } });
     }
-    return { ok: true };
   }
 
   /**
@@ -694,11 +874,110 @@ export class Stream {
    * stream.setInput(webrtcId, "formal", 0.7);
    * ```
    */
-  setInput(id: string, ...args: unknown[]): boolean {
+  setInput(id: string, ...args: unknown[]): boolean | Promise<boolean> {
+    if (this.#entries.has(id) || this.#cluster.kind === "local" || args.length === 0) {
+      return this.#setLocalInput(id, args);
+    }
+    return this.#route(id, { op: "setInput", id, args }).then(
+      (r) => r !== null && r !== "unavailable" && r.value === true,
+    );
+  }
+
+  #setLocalInput(id: string, args: unknown[]): boolean {
     const entry = this.#entries.get(id);
     if (!entry || args.length === 0) return false;
     entry.handler.setArgs(args);
     return true;
+  }
+
+  /** `/input_hook` on the process that owns `id`: token check, then the inputs. */
+  #localInputHook(id: string, values: unknown[], token: string | null): { status: number } {
+    if (!this.#entries.has(id)) return { status: 404 };
+    if (!this.#tokens.check(id, token ?? undefined)) return { status: 403 };
+    return { status: this.#setLocalInput(id, values) ? 200 : 404 };
+  }
+
+  /**
+   * `/input_hook` for `id` wherever it lives: 200, 403 (wrong token), 404 (not live anywhere)
+   * or 503 (the shared state or the owner cannot be reached).
+   *
+   * @internal
+   */
+  async inputHook(
+    id: string,
+    values: unknown[],
+    token: string | null,
+  ): Promise<{ status: number }> {
+    if (this.#entries.has(id) || this.#cluster.kind === "local") {
+      return this.#localInputHook(id, values, token);
+    }
+    const routed = await this.#route(id, { op: "inputHook", id, values, token });
+    if (routed === "unavailable") return { status: 503 };
+    if (routed === null) return { status: 404 };
+    return routed.value as { status: number };
+  }
+
+  /**
+   * Opens `/outputs` for `id` wherever it lives: the current values to send first, or the
+   * status to refuse with (403 wrong token, 404 not live anywhere, 503 unreachable).
+   *
+   * @internal
+   */
+  async openOutputs(
+    id: string,
+    token: unknown,
+  ): Promise<{ status: 200; current: unknown[] | null } | { status: 403 | 404 | 503 }> {
+    if (this.#entries.has(id) || this.#cluster.kind === "local") {
+      if (!this.#entries.has(id)) return { status: 404 };
+      if (!this.#tokens.check(id, token)) return { status: 403 };
+      return { status: 200, current: this.outputValues(id) };
+    }
+    const t = typeof token === "string" ? token : null;
+    const allowed = await this.#route(id, { op: "checkToken", id, token: t });
+    if (allowed === "unavailable") return { status: 503 };
+    if (allowed === null) return { status: 404 };
+    if (allowed.value !== true) return { status: 403 };
+    this.#mirror(id);
+    const values = await this.#route(id, { op: "outputValues", id });
+    const current = values !== null && values !== "unavailable" ? values.value : null;
+    if (Array.isArray(current)) this.#remoteValues.set(id, current);
+    return { status: 200, current: Array.isArray(current) ? current : null };
+  }
+
+  /**
+   * Follows the outputs of a connection owned by another process, so readers here get them;
+   * stops when it ends (or its owner is gone).
+   */
+  #mirror(id: string): void {
+    if (this.#cluster.kind === "local" || this.#entries.has(id) || this.#mirrors.has(id)) return;
+    const unsubscribe = this.#cluster.subscribe(id, (message: OutputMessage) => {
+      this.#mirroring = true;
+      try {
+        if (message.kind === "output") {
+          if (message.values) this.#remoteValues.set(id, message.values);
+          this.#outputs.push(id, new AdditionalOutputs(...message.args));
+        } else {
+          this.#outputs.end(id);
+        }
+      } finally {
+        this.#mirroring = false;
+      }
+    });
+    let seenOwner = false;
+    const check = setInterval(() => {
+      Promise.resolve(this.#cluster.owner(id))
+        .then((owner) => {
+          if (owner !== null) seenOwner = true;
+          else if (seenOwner && !this.#entries.has(id)) this.#outputs.end(id);
+        })
+        .catch(() => {});
+    }, MIRROR_CHECK_MS);
+    check.unref();
+    this.#mirrors.set(id, () => {
+      this.#mirrors.delete(id);
+      clearInterval(check);
+      unsubscribe();
+    });
   }
 
   /**
@@ -711,6 +990,7 @@ export class Stream {
    * ```
    */
   outputStream(id: string): AsyncGenerator<AdditionalOutputs, void, undefined> {
+    this.#mirror(id);
     return this.#outputs.stream(id);
   }
 
@@ -725,7 +1005,7 @@ export class Stream {
    */
   outputValues(id: string): unknown[] | null {
     if (this.additionalOutputs.length === 0) return null;
-    if (!this.#entries.has(id)) return null;
+    if (!this.#entries.has(id)) return this.#remoteValues.get(id) ?? null;
     return this.#outputValues.get(id) ?? initialOutputValues(this.additionalOutputs);
   }
 
@@ -758,6 +1038,7 @@ export class Stream {
    * ```
    */
   fetchLatestOutput(id: string, timeoutMs = 10_000): Promise<AdditionalOutputs> {
+    this.#mirror(id);
     return this.#outputs.next(id, timeoutMs);
   }
 
@@ -772,7 +1053,10 @@ export class Stream {
    */
   async updateConnection(id: string, state: "open" | "closed"): Promise<boolean> {
     const entry = this.#entries.get(id);
-    if (!entry) return false;
+    if (!entry) {
+      const routed = await this.#route(id, { op: "update", id, state });
+      return routed !== null && routed !== "unavailable" && routed.value === true;
+    }
     return entry.send({ type: "update_connection", data: state });
   }
 
@@ -786,7 +1070,10 @@ export class Stream {
    */
   async closeConnection(id: string): Promise<boolean> {
     const entry = this.#entries.get(id);
-    if (!entry) return false;
+    if (!entry) {
+      const routed = await this.#route(id, { op: "close", id });
+      return routed !== null && routed !== "unavailable" && routed.value === true;
+    }
     await entry.cleanup();
     return true;
   }
@@ -835,6 +1122,84 @@ export class Stream {
     };
   }
 
+  /**
+   * Stops taking connections and waits until the live ones end (at most `timeoutMs`), then
+   * closes the stream ({@link Stream.close}). Meanwhile new offers get 503 with
+   * `{"status":"failed","meta":{"error":"server_draining"}}`, new sockets that failure message,
+   * and {@link Stream.health} answers 503 so a load balancer sends no one here.
+   *
+   * @example
+   * ```ts
+   * process.once("SIGTERM", () => void stream.drain(30_000).then(() => process.exit(0)));
+   * ```
+   */
+  drain(timeoutMs = 30_000): Promise<void> {
+    this.#draining ??= (async () => {
+      log.info("draining", { live: this.#entries.size, timeoutMs });
+      const deadline = Date.now() + timeoutMs;
+      while (this.#entries.size > 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, Math.min(200, Math.max(1, deadline - Date.now()))));
+      }
+      if (this.#entries.size > 0)
+        log.info("drain time is up; ending", { live: this.#entries.size });
+      await this.close();
+    })();
+    return this.#draining;
+  }
+
+  /** True once {@link Stream.drain} was called. */
+  get draining(): boolean {
+    return this.#draining !== null;
+  }
+
+  /** This process's id in the service (`cluster`), e.g. for logs. */
+  get nodeId(): string {
+    return this.#cluster.nodeId;
+  }
+
+  /**
+   * The readiness of this process, as `GET {path}/health` answers it: 200 while it takes new
+   * connections; 503 while draining, closed, or cut off from the service's shared state.
+   *
+   * @example
+   * ```ts
+   * const { status, body } = await stream.health();
+   * ```
+   */
+  async health(): Promise<RouteResponse> {
+    const status = this.#closed
+      ? "closed"
+      : this.#draining
+        ? "draining"
+        : this.#cluster.kind === "redis" && !this.#cluster.available
+          ? "cluster_unavailable"
+          : "ok";
+    let total: number | null = null;
+    if (status === "ok") {
+      try {
+        total = await this.#cluster.count();
+      } catch {
+        total = null;
+      }
+    }
+    return {
+      status: status === "ok" ? 200 : 503,
+      body: {
+        status,
+        node: this.#cluster.nodeId,
+        cluster: this.#cluster.kind,
+        connections: this.#entries.size,
+        ...(total === null ? {} : { serviceConnections: total }),
+        concurrencyLimit: Number.isFinite(this.concurrencyLimit) ? this.concurrencyLimit : null,
+      },
+    };
+  }
+
+  /** Connects to the service's shared state now (Redis) instead of at the first connection. */
+  async startCluster(): Promise<void> {
+    await this.#cluster.start();
+  }
+
   /** Ends every connection, frees every resource and stops servers started by `launch`. */
   async close(): Promise<void> {
     this.#closed = true;
@@ -843,8 +1208,10 @@ export class Stream {
       [...this.#entries.values(), ...this.#sockets].map((e) => e.cleanup(1001)),
     );
     this.#outputs.endAll();
+    for (const stop of [...this.#mirrors.values()]) stop();
     const closers = [...this.#closers];
     this.#closers.clear();
     await Promise.allSettled(closers.map((c) => c()));
+    await this.#cluster.close();
   }
 }

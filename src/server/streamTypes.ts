@@ -1,4 +1,5 @@
 import type { Server } from "node:http";
+import type { ClusterOptions } from "../cluster/coordinatorTypes.js";
 import type { AudioGenerator } from "../handlers/GeneratorHandler.js";
 import type { StreamHandlerBase } from "../handlers/StreamHandler.js";
 import type { SessionMode } from "../session/sessionTypes.js";
@@ -237,6 +238,13 @@ export interface StreamOptions {
   additionalHostAddresses?: string[];
   /** Time source for timeouts and pacing (tests). Default: real time. */
   clock?: Clock;
+  /**
+   * Run as one service across processes and hosts: `{ redisUrl }` shares the concurrency slots,
+   * routes requests about a connection to the process that owns it and fans out its outputs
+   * through Redis (media stays on the owning process). Default: none; the workers of
+   * `launch({ workers })` are then coordinated by their primary process. See docs/deployment.md.
+   */
+  cluster?: ClusterOptions | null;
 }
 
 /**
@@ -262,6 +270,12 @@ export interface MountOptions {
    * when mounting on a `node:http` server or a Fastify instance. Default: none.
    */
   server?: Server | null;
+  /**
+   * Serve `GET {path}/health`: 200 `{"status":"ok",...}` while this process takes connections,
+   * 503 while it drains or cannot reach the service's shared state (for load balancers).
+   * Default `true`.
+   */
+  health?: boolean;
 }
 
 /**
@@ -283,6 +297,20 @@ export interface LaunchOptions {
    * `selfSignedCertificate()` makes one for local use. Default: none (HTTP).
    */
   https?: { key: string | Buffer; cert: string | Buffer } | null;
+  /**
+   * Processes serving the stream on this port (`node:cluster`): the app's script is run again
+   * in each worker (so keep its side effects in what `launch` starts). Slots are counted across
+   * them by the primary process, or through Redis with `cluster.redisUrl`. `"auto"` is one per
+   * core. Default `1` (this process serves).
+   */
+  workers?: number | "auto";
+  /**
+   * On SIGTERM, stop taking connections, let live ones finish for up to `drainTimeout` seconds,
+   * then close them and exit. Default `true`; `false` leaves signals to the app.
+   */
+  handleSignals?: boolean;
+  /** Seconds a drain (SIGTERM, or `close()` of a workers launch) waits for live connections. Default `30`. */
+  drainTimeout?: number;
 }
 
 /**
@@ -300,6 +328,8 @@ export interface LaunchedServer {
   url: string;
   /** The port actually bound. */
   port: number;
+  /** Node ids of the worker processes of `launch({ workers })` (empty when this process serves). */
+  workers: string[];
   /** Stops listening and ends every connection of the stream. */
   close(): Promise<void>;
 }

@@ -1,8 +1,8 @@
 import { Readable } from "node:stream";
-import type { Stream } from "../Stream.js";
 import type { MountOptions } from "../streamTypes.js";
 import { isTlsRequest, type NodeRequestLike, nodeHeaders } from "./request.js";
 import { type RequestBody, streamRoutes } from "./router.js";
+import type { StreamHost } from "./streamHost.js";
 
 interface FastifyReplyLike {
   code(status: number): FastifyReplyLike;
@@ -57,7 +57,11 @@ export interface FastifyLike {
  * await app.listen({ port: 8000 });
  * ```
  */
-export function mountOnFastify(stream: Stream, app: FastifyLike, options: MountOptions = {}): void {
+export function mountOnFastify(
+  stream: StreamHost,
+  app: FastifyLike,
+  options: MountOptions = {},
+): void {
   const routes = streamRoutes(stream, options);
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers();

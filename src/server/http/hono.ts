@@ -1,7 +1,7 @@
-import type { Stream } from "../Stream.js";
 import type { MountOptions } from "../streamTypes.js";
 import { webHeaders } from "./request.js";
 import { type RequestBody, streamRoutes } from "./router.js";
+import type { StreamHost } from "./streamHost.js";
 
 /**
  * The part of a Hono app that mounting uses (any `new Hono()` satisfies it).
@@ -30,7 +30,7 @@ export interface HonoLike {
  * mountOnHono(stream, app, { path: "/api" });
  * ```
  */
-export function mountOnHono(stream: Stream, app: HonoLike, options: MountOptions = {}): void {
+export function mountOnHono(stream: StreamHost, app: HonoLike, options: MountOptions = {}): void {
   for (const route of streamRoutes(stream, options)) {
     app.on(route.method, route.path, async (c) => {
       const raw = c.req.raw;

@@ -2,16 +2,16 @@ import { getLogger } from "../../logger.js";
 import { boundedEcho } from "../boundedJson.js";
 import { readInputHookBody } from "../components.js";
 import { CONNECTION_TOKEN_FIELD, CONNECTION_TOKEN_HEADER } from "../connectionTokens.js";
-import type { Stream } from "../Stream.js";
 import { parseRequestTarget } from "./request.js";
 import { type HttpResponse, json, type RouteRequest } from "./router.js";
+import type { StreamHost } from "./streamHost.js";
 
 const log = getLogger("http");
 
 /** A comment line sent on idle server-sent-event streams so proxies keep them open. */
 const KEEP_ALIVE_MS = 15_000;
 
-async function refused(stream: Stream, req: RouteRequest): Promise<HttpResponse | null> {
+async function refused(stream: StreamHost, req: RouteRequest): Promise<HttpResponse | null> {
   const denied = await stream.authorize("http", req.pathAndQuery, req.headers, req.secure);
   return denied ? json(denied.status, { detail: denied.detail }) : null;
 }
@@ -23,7 +23,7 @@ async function refused(stream: Stream, req: RouteRequest): Promise<HttpResponse 
  *
  * @internal
  */
-export async function inputHookRoute(stream: Stream, req: RouteRequest): Promise<HttpResponse> {
+export async function inputHookRoute(stream: StreamHost, req: RouteRequest): Promise<HttpResponse> {
   const denied = await refused(stream, req);
   if (denied) return denied;
   const body = await req.body();
@@ -55,13 +55,17 @@ export async function inputHookRoute(stream: Stream, req: RouteRequest): Promise
       ],
     });
   }
-  if (
-    stream.isLive(read.id) &&
-    !stream.checkConnectionToken(read.id, req.headers[CONNECTION_TOKEN_HEADER])
-  ) {
-    return json(403, { detail: "Invalid connection token" });
+  const token = req.headers[CONNECTION_TOKEN_HEADER];
+  const { status } = await stream.inputHook(
+    read.id,
+    read.values,
+    typeof token === "string" ? token : null,
+  );
+  if (status === 403) return json(403, { detail: "Invalid connection token" });
+  if (status === 503) {
+    return json(503, { detail: "The connection's server cannot be reached; try again" });
   }
-  if (!stream.setInput(read.id, ...read.values)) {
+  if (status !== 200) {
     return json(404, { detail: `Unknown webrtc_id ${JSON.stringify(boundedEcho(read.id))}` });
   }
   return json(200, { status: "ok" });
@@ -80,7 +84,7 @@ function sseFrame(event: string, data: unknown): string {
  *
  * @internal
  */
-export async function outputsRoute(stream: Stream, req: RouteRequest): Promise<HttpResponse> {
+export async function outputsRoute(stream: StreamHost, req: RouteRequest): Promise<HttpResponse> {
   const denied = await refused(stream, req);
   if (denied) return denied;
   const query = parseRequestTarget(req.pathAndQuery)?.searchParams;
@@ -92,11 +96,14 @@ export async function outputsRoute(stream: Stream, req: RouteRequest): Promise<H
       ],
     });
   }
-  if (!stream.isLive(id))
-    return json(404, { detail: `Unknown webrtc_id ${JSON.stringify(boundedEcho(id))}` });
   const token = req.headers[CONNECTION_TOKEN_HEADER] ?? query?.get(CONNECTION_TOKEN_FIELD);
-  if (!stream.checkConnectionToken(id, token)) {
-    return json(403, { detail: "Invalid connection token" });
+  const opened = await stream.openOutputs(id, token);
+  if (!("current" in opened)) {
+    if (opened.status === 403) return json(403, { detail: "Invalid connection token" });
+    if (opened.status === 503) {
+      return json(503, { detail: "The connection's server cannot be reached; try again" });
+    }
+    return json(404, { detail: `Unknown webrtc_id ${JSON.stringify(boundedEcho(id))}` });
   }
   return {
     status: 200,
@@ -105,13 +112,14 @@ export async function outputsRoute(stream: Stream, req: RouteRequest): Promise<H
       "cache-control": "no-cache, no-transform",
       "x-accel-buffering": "no",
     },
-    body: outputEvents(stream, id, req.signal),
+    body: outputEvents(stream, id, opened.current, req.signal),
   };
 }
 
 async function* outputEvents(
-  stream: Stream,
+  stream: StreamHost,
   id: string,
+  current: unknown[] | null,
   signal: AbortSignal,
 ): AsyncGenerator<string, void, undefined> {
   const outputs = stream.outputStream(id);
@@ -120,7 +128,6 @@ async function* outputEvents(
     else signal.addEventListener("abort", () => r("left"), { once: true });
   });
   // Current values first, so a page that (re)connects mid-conversation shows them at once.
-  const current = stream.outputValues(id);
   if (current) yield sseFrame("output", current);
   try {
     let pending = outputs.next();

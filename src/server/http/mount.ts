@@ -1,11 +1,11 @@
 import { type IncomingMessage, Server, type ServerResponse } from "node:http";
 import { getLogger } from "../../logger.js";
-import type { Stream } from "../Stream.js";
 import type { MountOptions } from "../streamTypes.js";
 import { type FastifyLike, mountOnFastify } from "./fastify.js";
 import { type HonoLike, mountOnHono } from "./hono.js";
 import { createNodeListener } from "./node.js";
 import { normalizePrefix } from "./router.js";
+import type { StreamHost } from "./streamHost.js";
 import { attachUpgrades } from "./upgrade.js";
 
 const log = getLogger("http");
@@ -40,7 +40,7 @@ export type MountTarget = HonoLike | ExpressLike | FastifyLike | Server;
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** Streams already told that mount() serves no page (the warning comes once per stream). */
-const warnedNoPage = new WeakSet<Stream>();
+const warnedNoPage = new WeakSet<StreamHost>();
 
 /**
  * Mounts a stream's routes on whatever kind of app `target` is. With `ui` left out, warns once
@@ -49,7 +49,11 @@ const warnedNoPage = new WeakSet<Stream>();
  * @throws TypeError for anything else.
  * @internal
  */
-export function mountStream(stream: Stream, target: MountTarget, options: MountOptions = {}): void {
+export function mountStream(
+  stream: StreamHost,
+  target: MountTarget,
+  options: MountOptions = {},
+): void {
   mountOn(stream, target, options);
   if (options.ui === undefined && !warnedNoPage.has(stream)) {
     warnedNoPage.add(stream);
@@ -61,7 +65,7 @@ export function mountStream(stream: Stream, target: MountTarget, options: MountO
   }
 }
 
-function mountOn(stream: Stream, target: MountTarget, options: MountOptions): void {
+function mountOn(stream: StreamHost, target: MountTarget, options: MountOptions): void {
   if (target instanceof Server) {
     mountOnNodeServer(stream, target, options);
     attachUpgrades(stream, target, options);
@@ -106,7 +110,7 @@ function warnWithoutServer(options: MountOptions): void {
  * requests for the stream's paths are answered, others go to the listeners already there
  * (or get a 404 when there are none).
  */
-function mountOnNodeServer(stream: Stream, server: Server, options: MountOptions): void {
+function mountOnNodeServer(stream: StreamHost, server: Server, options: MountOptions): void {
   const previous = server.listeners("request") as Listener[];
   server.removeAllListeners("request");
   const listener = createNodeListener(stream, options);

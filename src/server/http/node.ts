@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Stream } from "../Stream.js";
 import type { MountOptions } from "../streamTypes.js";
 import { isTlsRequest, nodeHeaders, parseRequestTarget } from "./request.js";
 import { matchRoute, type RequestBody, streamRoutes } from "./router.js";
+import type { StreamHost } from "./streamHost.js";
 
 /**
  * A connect-style request listener serving a stream's routes: `(req, res, next?)`. Requests
@@ -17,7 +17,7 @@ import { matchRoute, type RequestBody, streamRoutes } from "./router.js";
  * ```
  */
 export function createNodeListener(
-  stream: Stream,
+  stream: StreamHost,
   options: MountOptions = {},
 ): (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void {
   const routes = streamRoutes(stream, options);

@@ -1,11 +1,11 @@
 import { getLogger } from "../../logger.js";
 import { loadUiBundle, renderPage } from "../../ui/index.js";
 import { safeJsonStringify } from "../boundedJson.js";
-import type { Stream } from "../Stream.js";
 import type { MountOptions } from "../streamTypes.js";
 import { incomingCallTwiml, parseFormParams, twilioRequestAllowed } from "../telephone.js";
 import { inputHookRoute, outputsRoute } from "./ioRoutes.js";
 import type { HeaderMap } from "./request.js";
+import type { StreamHost } from "./streamHost.js";
 
 const log = getLogger("http");
 
@@ -87,7 +87,7 @@ export function normalizePrefix(path: string | undefined): string {
  *
  * @internal
  */
-export function streamRoutes(stream: Stream, options: MountOptions = {}): StreamRoute[] {
+export function streamRoutes(stream: StreamHost, options: MountOptions = {}): StreamRoute[] {
   const prefix = normalizePrefix(options.path);
   const routes: StreamRoute[] = [
     {
@@ -105,6 +105,19 @@ export function streamRoutes(stream: Stream, options: MountOptions = {}): Stream
       },
     },
   ];
+  if (options.health !== false) {
+    routes.push({
+      method: "GET",
+      path: `${prefix}/health`,
+      handle: async () => {
+        const res = await stream.health();
+        return {
+          ...json(res.status, res.body),
+          headers: { "content-type": "application/json", "cache-control": "no-store" },
+        };
+      },
+    });
+  }
   if (stream.ioRoutes) {
     routes.push(
       {

@@ -2,11 +2,11 @@ import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import { getLogger } from "../../logger.js";
-import type { Stream } from "../Stream.js";
 import type { MountOptions } from "../streamTypes.js";
 import { twilioRequestAllowed } from "../telephone.js";
 import { isTlsRequest, nodeHeaders, parseRequestTarget } from "./request.js";
 import { normalizePrefix } from "./router.js";
+import type { StreamHost } from "./streamHost.js";
 
 const log = getLogger("http");
 
@@ -43,10 +43,10 @@ function refuse(socket: Duplex, status: number, detail: string): void {
   );
 }
 
-const servers = new WeakMap<Stream, WebSocketServer>();
+const servers = new WeakMap<StreamHost, WebSocketServer>();
 
 /** One `ws` server per stream (no port of its own: it only completes upgrades). */
-function wsServerFor(stream: Stream): WebSocketServer {
+function wsServerFor(stream: StreamHost): WebSocketServer {
   let wss = servers.get(stream);
   if (!wss) {
     wss = new WebSocketServer({
@@ -72,7 +72,10 @@ function wsServerFor(stream: Stream): WebSocketServer {
  * server.on("upgrade", (req, socket, head) => onUpgrade(req, socket, head) || socket.destroy());
  * ```
  */
-export function createUpgradeListener(stream: Stream, options: MountOptions = {}): UpgradeListener {
+export function createUpgradeListener(
+  stream: StreamHost,
+  options: MountOptions = {},
+): UpgradeListener {
   const prefix = normalizePrefix(options.path);
   const websocketPath = `${prefix}/websocket/offer`;
   const telephonePath = `${prefix}/telephone/handler`;
@@ -124,7 +127,7 @@ export function createUpgradeListener(stream: Stream, options: MountOptions = {}
  *
  * @internal
  */
-export function attachUpgrades(stream: Stream, server: Server, options: MountOptions): void {
+export function attachUpgrades(stream: StreamHost, server: Server, options: MountOptions): void {
   const previous = server.listeners("upgrade") as Array<
     (req: IncomingMessage, socket: Duplex, head: Buffer) => void
   >;

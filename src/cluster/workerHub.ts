@@ -1,0 +1,223 @@
+import cluster, { type Worker } from "node:cluster";
+import { getLogger } from "../logger.js";
+import type { OutputMessage } from "./coordinatorTypes.js";
+import {
+  type IpcReply,
+  isClusterMessage,
+  type ToPrimary,
+  type ToWorker,
+  WORKER_NODE_ENV,
+} from "./ipcMessages.js";
+import { SlotTable } from "./slotTable.js";
+
+const log = getLogger("cluster");
+
+/**
+ * Settings of {@link startWorkers}.
+ *
+ * @internal
+ */
+export interface WorkerHubOptions {
+  /** Worker processes to fork. */
+  count: number;
+  /** Extra environment of every worker. */
+  env?: Record<string, string>;
+  /** Seconds a worker may drain its connections on shutdown before it is killed. */
+  drainTimeoutMs: number;
+  /** Coordinate slots here (no Redis); false when the workers use Redis themselves. */
+  coordinate: boolean;
+}
+
+/**
+ * The workers of `launch({ workers })`, seen from the primary.
+ *
+ * @internal
+ */
+export interface WorkerHub {
+  /** The port the workers share. */
+  port: number;
+  /** Base URL, from the first worker. */
+  url: string;
+  /** Node ids of the live workers. */
+  nodes(): string[];
+  /** Drains every worker (up to the drain timeout), then stops them. */
+  close(): Promise<void>;
+}
+
+interface Member {
+  worker: Worker;
+  node: string;
+  /** Forwarded calls this worker has not answered: primary rid → asker. */
+  owed: Set<number>;
+}
+
+/**
+ * Forks `count` workers that re-run the app's entry script (`node:cluster`), share its port,
+ * and, without Redis, keeps their slots here: claims and releases, the owner of each id,
+ * calls routed to the owning worker, and outputs fanned out to the workers whose clients
+ * listen. A worker that exits has its slots freed at once and is replaced (unless closing).
+ *
+ * @example
+ * ```ts
+ * // what launch({ port: 7860, workers: 4 }) does in the primary
+ * const hub = await startWorkers({ count: 4, drainTimeoutMs: 30_000, coordinate: true });
+ * console.log(hub.url);
+ * ```
+ * @internal
+ */
+export async function startWorkers(options: WorkerHubOptions): Promise<WorkerHub> {
+  const slots = new SlotTable();
+  const members = new Map<string, Member>();
+  /** Output subscriptions: connection id → nodes listening. */
+  const subscribers = new Map<string, Set<string>>();
+  /** Forwarded calls: primary rid → who asked and under which rid. */
+  const forwarded = new Map<number, { from: string; rid: number; to: string }>();
+  let prid = 0;
+  let closing = false;
+  let serial = 0;
+
+  const send = (node: string, message: ToWorker): boolean => {
+    const m = members.get(node);
+    if (!m?.worker.isConnected()) return false;
+    try {
+      return m.worker.send(message);
+    } catch {
+      return false;
+    }
+  };
+  const answer = (node: string, rid: number, reply: IpcReply) =>
+    send(node, { fastrtc: "answer", rid, ...reply });
+
+  const onMessage = (from: string, message: ToPrimary) => {
+    switch (message.fastrtc) {
+      case "claim":
+        answer(from, message.rid, {
+          ok: true,
+          value: slots.claim(message.id, from, message.limit ?? Number.POSITIVE_INFINITY),
+        });
+        return;
+      case "release":
+        slots.release(message.id, from);
+        return;
+      case "owner":
+        answer(from, message.rid, { ok: true, value: slots.owner(message.id) });
+        return;
+      case "count":
+        answer(from, message.rid, { ok: true, value: slots.size });
+        return;
+      case "call": {
+        const id = ++prid;
+        const target = members.get(message.to);
+        if (!target) {
+          answer(from, message.rid, { ok: false, error: `${message.to} is gone` });
+          return;
+        }
+        forwarded.set(id, { from, rid: message.rid, to: message.to });
+        target.owed.add(id);
+        if (!send(message.to, { fastrtc: "call", rid: id, call: message.call })) {
+          forwarded.delete(id);
+          target.owed.delete(id);
+          answer(from, message.rid, { ok: false, error: `${message.to} is gone` });
+        }
+        return;
+      }
+      case "reply": {
+        const f = forwarded.get(message.rid);
+        if (!f) return;
+        forwarded.delete(message.rid);
+        members.get(f.to)?.owed.delete(message.rid);
+        const { fastrtc: _k, rid: _r, ...reply } = message;
+        answer(f.from, f.rid, reply as IpcReply);
+        return;
+      }
+      case "publish":
+        for (const node of subscribers.get(message.id) ?? []) {
+          if (node !== from)
+            send(node, { fastrtc: "out", id: message.id, message: message.message });
+        }
+        if ((message.message as OutputMessage).kind === "end") subscribers.delete(message.id);
+        return;
+      case "subscribe": {
+        let set = subscribers.get(message.id);
+        if (!set) {
+          set = new Set();
+          subscribers.set(message.id, set);
+        }
+        set.add(from);
+        return;
+      }
+      case "unsubscribe":
+        subscribers.get(message.id)?.delete(from);
+        if (subscribers.get(message.id)?.size === 0) subscribers.delete(message.id);
+        return;
+      case "listening":
+      case "failed":
+        return;
+    }
+  };
+
+  // Every worker listens with the app's own launch options: node:cluster gives workers that
+  // listen on the same host and port (also port 0) one shared socket held by this process.
+  const fork = (): Promise<{ port: number; url: string }> => {
+    const node = `w${++serial}`;
+    const worker = cluster.fork({ ...options.env, [WORKER_NODE_ENV]: node });
+    const member: Member = { worker, node, owed: new Set() };
+    members.set(node, member);
+    const started = new Promise<{ port: number; url: string }>((resolve, reject) => {
+      worker.on("message", (message: unknown) => {
+        if (!isClusterMessage(message)) return;
+        const m = message as ToPrimary;
+        if (m.fastrtc === "listening") resolve({ port: m.port, url: m.url });
+        else if (m.fastrtc === "failed") reject(new Error(`worker ${node}: ${m.error}`));
+        else if (options.coordinate) onMessage(node, m);
+      });
+      worker.once("exit", (code, signal) => {
+        reject(new Error(`worker ${node} exited (${signal ?? code}) before it listened`));
+      });
+    });
+    worker.once("exit", (code, signal) => {
+      members.delete(node);
+      const freed = slots.releaseNode(node);
+      for (const set of subscribers.values()) set.delete(node);
+      for (const id of member.owed) {
+        const f = forwarded.get(id);
+        forwarded.delete(id);
+        if (f) answer(f.from, f.rid, { ok: false, error: `${node} exited` });
+      }
+      if (closing) return;
+      log.warn("worker exited; starting another", { node, code, signal, slotsFreed: freed });
+      fork().catch((err) => log.error("could not replace a worker", { err }));
+    });
+    return started;
+  };
+
+  let started: { port: number; url: string }[];
+  try {
+    started = await Promise.all(Array.from({ length: options.count }, () => fork()));
+  } catch (err) {
+    closing = true;
+    for (const m of members.values()) m.worker.kill("SIGKILL");
+    throw err;
+  }
+  const first = started[0] as { port: number; url: string };
+
+  return {
+    port: first.port,
+    url: first.url,
+    nodes: () => [...members.keys()],
+    close: async () => {
+      closing = true;
+      const exits = [...members.values()].map(
+        (m) =>
+          new Promise<void>((resolve) => {
+            if (m.worker.isDead()) return resolve();
+            m.worker.once("exit", () => resolve());
+            send(m.node, { fastrtc: "drain", timeoutMs: options.drainTimeoutMs });
+            const kill = setTimeout(() => m.worker.kill("SIGKILL"), options.drainTimeoutMs + 5000);
+            kill.unref();
+          }),
+      );
+      await Promise.all(exits);
+    },
+  };
+}
