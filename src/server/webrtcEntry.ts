@@ -2,6 +2,7 @@ import type { StreamHandlerBase } from "../handlers/StreamHandler.js";
 import { getLogger } from "../logger.js";
 import { Session } from "../session/Session.js";
 import type { SessionMode } from "../session/sessionTypes.js";
+import { OPUS_INPUT_RATES } from "../transports/webrtc/opus.js";
 import type { OfferedMedia } from "../transports/webrtc/WebRtcConnection.js";
 import {
   DEFAULT_NEGOTIATION_TIMEOUT_MS,
@@ -245,6 +246,8 @@ export class WebRtcEntry implements ConnectionEntry {
       mode: this.#opts.mode,
       clock: this.#opts.clock,
       channel: { send: (text) => void this.connection.sendMessage(text) },
+      // Opus takes 8/12/16/24/48 kHz as they are: audio emitted at one of them is not resampled.
+      output: { nativeRates: OPUS_INPUT_RATES },
       onAudio: (frame) => {
         this.connection.sendAudio(frame.samples, frame.sampleRate, frame.discontinuity);
       },

@@ -310,10 +310,10 @@ export class WebSocketEntry implements ConnectionEntry {
     const handler = this.#opts.handler.copy();
     this.#handler = handler;
     const phone = this.transport === "telephone";
-    this.#output = new MuLawOutput(
-      handler.outputSampleRate,
-      phone ? PHONE_RATE : handler.outputSampleRate,
-    );
+    // Phones: the session frames straight at 8 kHz (one resampling from the emitted rate; 60 dB
+    // is below what 8-bit µ-law resolves), so the µ-law encoder only encodes.
+    const wireRate = phone ? PHONE_RATE : handler.outputSampleRate;
+    this.#output = new MuLawOutput(wireRate, wireRate);
     const session = new Session(handler, {
       id,
       clock: this.#opts.clock,
@@ -321,6 +321,7 @@ export class WebSocketEntry implements ConnectionEntry {
       websocket: this.#opts.contextSocket ?? this.#socket,
       ...(phone ? { telephone: callInfo(id, callSid, parameters) } : {}),
       sendAheadMs: this.#opts.sendAheadMs,
+      ...(phone ? { output: { sampleRate: PHONE_RATE, quality: "fast" as const } } : {}),
       channel: phone ? null : { send: (text) => void this.#sendText(text) },
       onAudio: (frame) => this.#sendAudio(frame),
       onClear: (info) => this.#interrupted(info),

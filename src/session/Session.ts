@@ -17,7 +17,9 @@ import { TurnTracker } from "./turnTracker.js";
 
 const log = getLogger("session");
 
-type Queued = { kind: "frame"; samples: Int16Array } | { kind: "close"; message: string };
+type Queued =
+  | { kind: "frame"; samples: Int16Array; rate: number }
+  | { kind: "close"; message: string };
 
 /** A promise that can be resolved from outside, re-armed after each use. */
 class Signal {
@@ -85,7 +87,8 @@ function errorMessage(err: unknown): string {
  * - input: {@link Session.pushAudio} takes audio of any rate/layout, converts it to the handler's
  *   `inputSampleRate` with FastRTC's framing and calls `receive()` frame by frame, in order;
  * - output: polls `emit()` (at once after input or a trigger, else every `idlePollMs`), turns the
- *   audio into 20 ms frames at `outputSampleRate` and releases them in real time on the clock
+ *   audio into 20 ms frames at `outputSampleRate` (or the rate the transport asks for in
+ *   `output`, resampled once) and releases them in real time on the clock
  *   through `onAudio`; side-band messages go to the channel;
  * - errors thrown by handler code reach the client as `{"type":"error","message":...}` and the
  *   session keeps serving.
@@ -141,7 +144,7 @@ export class Session {
   #endReason: SessionEndReason | null = null;
   #paused = false;
   /** Recently released frames with their release times, oldest first (for pause rewinds). */
-  #history: Array<{ samples: Int16Array; at: number; db: number }> = [];
+  #history: Array<{ samples: Int16Array; rate: number; at: number; db: number }> = [];
 
   constructor(handler: StreamHandlerBase, options: SessionOptions) {
     if (!handler || typeof handler.emit !== "function" || typeof handler.receive !== "function") {
@@ -187,7 +190,15 @@ export class Session {
       ...(options.telephone ? { telephone: options.telephone } : {}),
     };
     this.#input = new InputConverter(handler.inputSampleRate, handler.expectedLayout);
-    this.#framer = new OutputFramer(handler.outputSampleRate);
+    const out = options.output;
+    const wireRate = out?.sampleRate ?? handler.outputSampleRate;
+    if (!(Number.isInteger(wireRate) && wireRate > 0 && wireRate % 50 === 0)) {
+      throw new RangeError(`output.sampleRate must be a multiple of 50, got ${String(wireRate)}`);
+    }
+    this.#framer = new OutputFramer(wireRate, {
+      ...(out?.nativeRates ? { nativeRates: out.nativeRates } : {}),
+      ...(out?.quality ? { quality: out.quality } : {}),
+    });
     handler.phoneMode = options.phoneMode ?? false;
     if (handler.phoneMode) handler.reset();
   }
@@ -295,7 +306,9 @@ export class Session {
     );
     const rewound = this.#history.splice(this.#history.length - unplayed, unplayed);
     if (rewound.length > 0) {
-      this.#outQueue.unshiftAll(rewound.map((h) => ({ kind: "frame", samples: h.samples })));
+      this.#outQueue.unshiftAll(
+        rewound.map((h) => ({ kind: "frame", samples: h.samples, rate: h.rate })),
+      );
     }
     this.#clearAc.abort();
     this.#clearAc = new AbortController();
@@ -522,8 +535,8 @@ export class Session {
           await macrotask();
           if (epoch !== this.#clearEpoch || !this.#running) return;
         }
-        for (const samples of this.#framer.push(slices[i] as AudioChunk))
-          this.#outQueue.push({ kind: "frame", samples });
+        for (const f of this.#framer.push(slices[i] as AudioChunk))
+          this.#outQueue.push({ kind: "frame", samples: f.samples, rate: f.rate });
         this.#outWake.notify();
       }
     }
@@ -545,7 +558,8 @@ export class Session {
       void this.#finish({ kind: "close-stream", message: close.msg });
       return;
     }
-    for (const samples of this.#framer.flush()) this.#outQueue.push({ kind: "frame", samples });
+    for (const f of this.#framer.flush())
+      this.#outQueue.push({ kind: "frame", samples: f.samples, rate: f.rate });
     this.#outQueue.push({ kind: "close", message: close.msg });
     this.#outWake.notify();
   }
@@ -565,8 +579,8 @@ export class Session {
           await this.#waitUntil(this.#nextDue(), true);
           if (!this.#running) break;
           if (this.#outQueue.length === 0 && this.#framer.hasPending) {
-            for (const samples of this.#framer.flush())
-              this.#outQueue.push({ kind: "frame", samples });
+            for (const f of this.#framer.flush())
+              this.#outQueue.push({ kind: "frame", samples: f.samples, rate: f.rate });
           }
           continue;
         }
@@ -597,7 +611,7 @@ export class Session {
       if (item?.kind !== "frame") continue;
       const frame: OutputFrame = {
         samples: item.samples,
-        sampleRate: rate,
+        sampleRate: item.rate,
         pts: this.#pts,
         discontinuity,
       };
@@ -607,6 +621,7 @@ export class Session {
       this.#lastRelease = this.#clock.now();
       this.#history.push({
         samples: item.samples,
+        rate: item.rate,
         at: this.#lastRelease,
         db: levelDb(item.samples),
       });

@@ -5,6 +5,7 @@ export type {
   SessionEndReason,
   SessionMode,
   SessionOptions,
+  SessionOutputOptions,
 } from "./sessionTypes.js";
 export { TurnTracker } from "./turnTracker.js";
 export type {

@@ -7,12 +7,17 @@ import {
 } from "../audio/convert.js";
 import { Reframer } from "../audio/framer.js";
 import { StreamingResampler } from "../audio/resample.js";
+import { noteSourceAudio } from "../audio/sourceAudio.js";
 import type { AudioChunk, AudioLayout } from "../audio/types.js";
 
 /**
  * Turns inbound audio of any rate and layout into the frames a handler's `receive()` gets:
  * int16 at `targetRate` in `targetLayout`, every frame as long (per channel) as the first inbound
  * chunk — FastRTC's framing (spec §4.9): 960 samples every 20 ms at 48 kHz, every 60 ms at 16 kHz.
+ *
+ * When it resamples mono audio of one wire rate, each frame it returns carries a note of the
+ * wire samples it was made from (`noteSourceAudio`), so the frame VAD can go from the wire rate
+ * to 16 kHz in one step.
  * @internal
  */
 export class InputConverter {
@@ -22,6 +27,15 @@ export class InputConverter {
   #reframer: Reframer<Int16Array> | null = null;
   #resamplers: StreamingResampler[] = [];
   #sourceRate = 0;
+  /** Wire samples not yet attached to a frame (mono, float), while notes are kept. */
+  #src = new Float32Array(0);
+  #srcLen = 0;
+  /** Absolute index (since the first chunk) of `#src[0]`. */
+  #srcBase = 0;
+  /** Handler samples (per channel) returned so far. */
+  #outCount = 0;
+  /** Whether frames get source notes: mono, resampled, and only ever one wire rate. */
+  #notes: boolean | null = null;
 
   constructor(targetRate: number, targetLayout: AudioLayout) {
     this.#targetRate = targetRate;
@@ -48,17 +62,55 @@ export class InputConverter {
       out = samples;
     } else {
       if (rate !== this.#sourceRate) {
+        // Notes only while the wire rate never changes (else the alignment would restart).
+        this.#notes = this.#notes === null && this.#channels === 1 && rate !== this.#targetRate;
         this.#sourceRate = rate;
         this.#resamplers = channelData.map(() => new StreamingResampler(rate, this.#targetRate));
+        if (this.#notes) {
+          // The frames lag the wire by the resampler's delay: so do the notes (leading zeros),
+          // so a consumer of the notes sees the audio on the handler's timeline.
+          const delay = (this.#resamplers[0] as StreamingResampler).delaySamples;
+          this.#keepSource(new Float32Array(Math.round((delay * rate) / this.#targetRate)));
+        }
       }
-      const resampled = channelData.map((c, i) =>
-        rate === this.#targetRate
-          ? audioToFloat32(c)
-          : (this.#resamplers[i] as StreamingResampler).process(audioToFloat32(c)),
+      const floats = channelData.map((c) => audioToFloat32(c));
+      if (this.#notes) this.#keepSource(floats[0] as Float32Array);
+      const resampled = floats.map((c, i) =>
+        rate === this.#targetRate ? c : (this.#resamplers[i] as StreamingResampler).process(c),
       );
       out = floatToInt16Rounded(interleave(resampled));
     }
-    return (this.#reframer as Reframer<Int16Array>).push(out);
+    if (this.#notes === null) this.#notes = false;
+    const frames = (this.#reframer as Reframer<Int16Array>).push(out);
+    if (this.#notes) for (const f of frames) this.#note(f);
+    return frames;
+  }
+
+  #keepSource(mono: Float32Array): void {
+    const need = this.#srcLen + mono.length;
+    if (need > this.#src.length) {
+      const next = new Float32Array(Math.max(need, 2 * this.#src.length, 1024));
+      next.set(this.#src.subarray(0, this.#srcLen));
+      this.#src = next;
+    }
+    this.#src.set(mono, this.#srcLen);
+    this.#srcLen = need;
+  }
+
+  /**
+   * Notes the wire samples frame `f` was made from: with the wire preceded by the resampler's
+   * delay in zeros, handler sample `n` is wire sample `n · wireRate / targetRate`, so the frame
+   * ending at `E` takes the wire samples up to `floor(E · wireRate / targetRate)` not given to an
+   * earlier frame.
+   */
+  #note(f: Int16Array): void {
+    this.#outCount += this.#frameSize;
+    const end = Math.floor((this.#outCount * this.#sourceRate) / this.#targetRate);
+    const take = Math.max(0, Math.min(end - this.#srcBase, this.#srcLen));
+    noteSourceAudio(f, this.#sourceRate, this.#src.slice(0, take));
+    this.#src.copyWithin(0, take, this.#srcLen);
+    this.#srcLen -= take;
+    this.#srcBase += take;
   }
 
   /** Samples per channel in each frame (0 before the first chunk). */

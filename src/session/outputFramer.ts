@@ -1,57 +1,90 @@
 import { audioToFloat32, downmixToMono, floatToInt16Rounded } from "../audio/convert.js";
 import { Reframer } from "../audio/framer.js";
-import { StreamingResampler } from "../audio/resample.js";
+import { type ResampleQuality, StreamingResampler } from "../audio/resample.js";
 import type { AudioChunk } from "../audio/types.js";
 
+/** One framed 20 ms piece of output and its rate. @internal */
+export interface FramedAudio {
+  samples: Int16Array;
+  rate: number;
+}
+
 /**
- * Turns emitted audio of any rate, layout and sample type into mono int16 frames of
- * `outputRate / 50` samples (20 ms). Consecutive chunks of one rate are resampled as one
- * continuous signal; a chunk at another rate starts a new resampler after flushing the old one.
+ * Where the output framer resamples to (see `SessionOptions.output`). @internal
+ */
+export interface OutputFramerOptions {
+  /** Rates framed as they are (no resampling), e.g. the rates an Opus encoder takes. */
+  nativeRates?: readonly number[];
+  /** Resampler quality for other rates (default `"high"`). */
+  quality?: ResampleQuality;
+}
+
+/**
+ * Turns emitted audio of any rate, layout and sample type into mono int16 frames of 20 ms at
+ * `outputRate` (or at the chunk's own rate when that is one of `nativeRates`). Consecutive chunks
+ * of one rate are resampled as one continuous signal; a chunk at another rate starts a new
+ * resampler after flushing the old one (and, when the framing rate changes, the partial frame,
+ * zero-padded).
  * @internal
  */
 export class OutputFramer {
   readonly #outputRate: number;
-  readonly #reframer: Reframer<Float32Array>;
+  readonly #native: readonly number[];
+  readonly #quality: ResampleQuality;
+  #reframer: Reframer<Float32Array>;
+  /** Rate of the frames the reframer cuts. */
+  #frameRate: number;
   #resampler: StreamingResampler | null = null;
   #rate = 0;
   #pending = false;
 
-  constructor(outputRate: number) {
+  constructor(outputRate: number, options: OutputFramerOptions = {}) {
     this.#outputRate = outputRate;
+    this.#native = options.nativeRates ?? [];
+    this.#quality = options.quality ?? "high";
+    this.#frameRate = outputRate;
     this.#reframer = new Reframer<Float32Array>(outputRate / 50, "float32");
   }
 
   /** Frames made from one validated chunk (possibly none: audio waits for a full frame). */
-  push(chunk: AudioChunk): Int16Array[] {
+  push(chunk: AudioChunk): FramedAudio[] {
     const [rate, samples, layout = "mono"] = chunk;
     const mono = audioToFloat32(layout === "stereo" ? downmixToMono(samples, 2) : samples);
-    const frames: Float32Array[] = [];
+    const frames: FramedAudio[] = [];
     if (rate !== this.#rate) {
-      if (this.#resampler) frames.push(...this.#reframer.push(this.#resampler.flush()));
+      if (this.#resampler) this.#frame(this.#resampler.flush(), frames);
       this.#rate = rate;
+      const frameRate = rate % 50 === 0 && this.#native.includes(rate) ? rate : this.#outputRate;
+      if (frameRate !== this.#frameRate) {
+        const tail = this.#reframer.flush(true);
+        if (tail) frames.push({ samples: floatToInt16Rounded(tail), rate: this.#frameRate });
+        this.#frameRate = frameRate;
+        this.#reframer = new Reframer<Float32Array>(frameRate / 50, "float32");
+      }
       this.#resampler =
-        rate === this.#outputRate ? null : new StreamingResampler(rate, this.#outputRate);
+        rate === frameRate
+          ? null
+          : new StreamingResampler(rate, frameRate, { quality: this.#quality });
     }
-    const resampled = this.#resampler ? this.#resampler.process(mono) : mono;
-    frames.push(...this.#reframer.push(resampled));
+    this.#frame(this.#resampler ? this.#resampler.process(mono) : mono, frames);
     this.#pending = this.#reframer.buffered > 0 || this.#resampler !== null;
-    return frames.map((f) => floatToInt16Rounded(f));
+    return frames;
   }
 
   /**
    * Everything still buffered (resampler tail and a partial frame), zero-padded to whole frames.
    * Called when playback would otherwise run dry, so the end of a reply is never held back.
    */
-  flush(): Int16Array[] {
-    const frames: Float32Array[] = [];
+  flush(): FramedAudio[] {
+    const frames: FramedAudio[] = [];
     if (this.#resampler) {
-      frames.push(...this.#reframer.push(this.#resampler.flush()));
+      this.#frame(this.#resampler.flush(), frames);
       this.#resampler.reset();
     }
     const tail = this.#reframer.flush(true);
-    if (tail) frames.push(tail);
+    if (tail) frames.push({ samples: floatToInt16Rounded(tail), rate: this.#frameRate });
     this.#pending = false;
-    return frames.map((f) => floatToInt16Rounded(f));
+    return frames;
   }
 
   /** True when audio is buffered below a whole frame (or in the resampler). */
@@ -64,5 +97,10 @@ export class OutputFramer {
     this.#reframer.clear();
     this.#resampler?.reset();
     this.#pending = false;
+  }
+
+  #frame(audio: Float32Array, out: FramedAudio[]): void {
+    const rate = this.#frameRate;
+    for (const f of this.#reframer.push(audio)) out.push({ samples: floatToInt16Rounded(f), rate });
   }
 }

@@ -1,3 +1,4 @@
+import type { ResampleQuality } from "../audio/resample.js";
 import type { MessageChannel, TelephoneCallInfo } from "../handlers/context.js";
 import type { AdditionalOutputs } from "../handlers/outputs.js";
 import type { Clock } from "../utils/clock.js";
@@ -14,9 +15,15 @@ import type { SessionTurnEvent } from "./turnTypes.js";
 export interface OutputFrame {
   /** Mono int16 samples, `sampleRate / 50` of them. */
   samples: Int16Array;
-  /** The handler's `outputSampleRate`. */
+  /**
+   * The frame's rate: the handler's `outputSampleRate`, unless the transport asked for another
+   * (see {@link SessionOptions.output}).
+   */
   sampleRate: number;
-  /** Position of the frame's first sample in the outbound stream, in samples (monotonic). */
+  /**
+   * Position of the frame's first sample in the outbound stream, in samples at the handler's
+   * `outputSampleRate` (monotonic; every frame is 20 ms).
+   */
   pts: number;
   /**
    * True for the first frame after a gap or a `clearQueue()`: the stream restarted, so a
@@ -66,6 +73,23 @@ export type SessionEndReason = { kind: "close-stream"; message: string } | { kin
 export type SessionMode = "send-receive" | "send" | "receive";
 
 /**
+ * The wire format of a session's output frames (see {@link SessionOptions.output}).
+ *
+ * @example
+ * ```ts
+ * const output: SessionOutputOptions = { nativeRates: [8000, 12000, 16000, 24000, 48000] };
+ * ```
+ */
+export interface SessionOutputOptions {
+  /** Rate of the output frames (Hz, a multiple of 50). Default: the handler's `outputSampleRate`. */
+  sampleRate?: number;
+  /** Emitted rates framed as they are (multiples of 50), without resampling. Default: none. */
+  nativeRates?: readonly number[];
+  /** Resampler quality for the other rates. Default `"high"`. */
+  quality?: ResampleQuality;
+}
+
+/**
  * Options of a {@link Session}.
  *
  * @example
@@ -86,6 +110,19 @@ export interface SessionOptions {
    * `"receive"` plays output and expects no input.
    */
   mode?: SessionMode;
+  /**
+   * The rate the transport's wire wants output frames at, so emitted audio is resampled once,
+   * straight to it: `sampleRate` (default: the handler's `outputSampleRate`), `nativeRates`
+   * (emitted audio at one of these rates is framed at its own rate, not resampled: an Opus
+   * encoder takes 8/12/16/24/48 kHz) and `quality` of the resampler (default `"high"`; `"fast"`
+   * where the wire is coarser than its 60 dB, e.g. 8-bit µ-law).
+   *
+   * @example
+   * ```ts
+   * new Session(handler, { id, output: { sampleRate: 8000, quality: "fast" } }); // Twilio
+   * ```
+   */
+  output?: SessionOutputOptions;
   /** Called with each output frame at its play time. Default: none (frames are dropped). */
   onAudio?: (frame: OutputFrame) => void;
   /** Called with each `AdditionalOutputs` the handler produces. */

@@ -7,9 +7,11 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { interleave } from "../audio/convert.js";
 import { resample } from "../audio/resample.js";
+import { sourceAudioOf } from "../audio/sourceAudio.js";
 import { fixturePath } from "../audio/testing/fixtures.js";
 import { readWavFile } from "../audio/wav.js";
 import { configureLogger } from "../logger.js";
+import { InputConverter } from "../session/inputConverter.js";
 import { VirtualClock } from "../utils/clock.js";
 import { type FrameVadVersion, getFrameVad, SileroFrameVad } from "./frameVad.js";
 import type { FrameVadStream } from "./frameVadTypes.js";
@@ -172,6 +174,36 @@ describe("SileroFrameVad", () => {
       for (let i = 0; i < n; i++) if (got[i]! >= 0.5 === ref[i]! >= 0.5) agree++;
       expect(agree / n, `${rate} Hz`).toBeGreaterThanOrEqual(0.9);
     }
+  });
+
+  it("phone frames (8 kHz wire → 48 kHz handler frames) are evaluated from their noted 8 kHz audio, with the result of the 48 kHz audio", async () => {
+    const at16 = toFloat(await pcm("16k", "short_pause_inside_turn.wav"));
+    const wire = resample(at16, 16000, 8000);
+    const conv = new InputConverter(48000, "mono");
+    const frames: Int16Array[] = [];
+    for (let i = 0; i < wire.length; i += 160) {
+      frames.push(...conv.push([8000, wire.subarray(i, i + 160)])); // 160-sample 48 kHz frames
+    }
+    expect(frames.every((f) => sourceAudioOf(f)?.[0] === 8000)).toBe(true);
+    const noted = v6.createStream();
+    const plain = v6.createStream();
+    const a: number[] = [];
+    const b: number[] = [];
+    for (const f of frames) {
+      a.push(...(await noted.push([48000, f])));
+      b.push(...(await plain.push([48000, f.slice()]))); // a copy has no note: 48 → 16 kHz
+    }
+    expect(Math.abs(a.length - b.length)).toBeLessThanOrEqual(1);
+    const n = Math.min(a.length, b.length);
+    expect(n).toBeGreaterThan(100);
+    let sum = 0;
+    let agree = 0;
+    for (let i = 0; i < n; i++) {
+      sum += Math.abs(a[i]! - b[i]!);
+      if (a[i]! >= 0.5 === b[i]! >= 0.5) agree++;
+    }
+    expect(sum / n).toBeLessThan(0.01);
+    expect(agree / n).toBeGreaterThanOrEqual(0.98);
   });
 
   it("int16, float32 and stereo input give the same probabilities; the input is not modified", async () => {

@@ -15,6 +15,7 @@
 import type { Worker } from "node:worker_threads";
 import { assertAudioChunk, audioToFloat32, downmixToMono } from "../audio/convert.js";
 import { StreamingResampler } from "../audio/resample.js";
+import { sourceAudioOf } from "../audio/sourceAudio.js";
 import type { AudioChunk } from "../audio/types.js";
 import { getLogger } from "../logger.js";
 import { type Clock, realClock, startTimer } from "../utils/clock.js";
@@ -415,7 +416,9 @@ export class SileroFrameVad implements FrameVad {
 /**
  * One connection's stream through a {@link SileroFrameVad}: converts, resamples to 16 kHz and
  * cuts 512-sample frames on the main thread; the model state lives in the worker under the
- * stream's id (a new id after `reset()`).
+ * stream's id (a new id after `reset()`). A session frame that notes the wire audio it was
+ * resampled from (`sourceAudioOf`: a phone's 8 kHz made 48 kHz for the handler) is taken at the
+ * wire rate, so the audio is resampled once (8 → 16 kHz), not twice (8 → 48 → 16 kHz).
  */
 class SileroFrameVadStream implements FrameVadStream {
   readonly #link: StreamLink;
@@ -469,8 +472,14 @@ class SileroFrameVadStream implements FrameVadStream {
   #frames(audio: AudioChunk): Float32Array[] {
     if (this.#closed) throw new Error("FrameVadStream.push() after close()");
     assertAudioChunk(audio, "FrameVadStream.push() audio");
-    const [rate, samples, layout] = audio;
-    const mono = audioToFloat32(layout === "stereo" ? downmixToMono(samples, 2) : samples);
+    const [chunkRate, samples, layout] = audio;
+    // A session frame resampled from the wire (a phone's 8 kHz to the handler's 48 kHz) carries
+    // the wire samples it was made from: resample those, once, instead of undoing the first step.
+    const source = layout === "stereo" ? undefined : sourceAudioOf(samples);
+    const rate = source ? source[0] : chunkRate;
+    const mono = source
+      ? source[1]
+      : audioToFloat32(layout === "stereo" ? downmixToMono(samples, 2) : samples);
     const out: Float32Array[] = [];
     if (rate !== this.#rate) {
       // A new input rate: the old filter's tail first, then a new resampler.

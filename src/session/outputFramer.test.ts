@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { levelDb } from "../audio/level.js";
+import { OutputFramer } from "./outputFramer.js";
+
+function tone(n: number, rate: number, hz = 440): Int16Array {
+  const out = new Int16Array(n);
+  for (let i = 0; i < n; i++) out[i] = Math.round(8000 * Math.sin((2 * Math.PI * hz * i) / rate));
+  return out;
+}
+
+describe("OutputFramer", () => {
+  it("frames at the wire rate in one resampling step (48 kHz emitted, 8 kHz frames)", () => {
+    const framer = new OutputFramer(8000, { quality: "fast" });
+    const frames = framer.push([48000, tone(48000, 48000)]);
+    frames.push(...framer.flush());
+    for (const f of frames) {
+      expect(f.rate).toBe(8000);
+      expect(f.samples.length).toBe(160);
+    }
+    expect(frames.length).toBe(51); // 1 s + the filter's tail, zero-padded
+    // The 440 Hz tone keeps its level (8000 peak = −15.2 dBFS RMS) in the middle frames.
+    expect(levelDb(frames[25]!.samples)).toBeCloseTo(-15.2, 0);
+  });
+
+  it("native rates are framed as they are, bit for bit; other rates go to the default rate", () => {
+    const framer = new OutputFramer(24000, { nativeRates: [24000, 48000] });
+    const audio = tone(9600, 48000);
+    const frames = framer.push([48000, audio]);
+    expect(frames.map((f) => f.rate)).toEqual(Array(10).fill(48000));
+    expect(Int16Array.from(frames.flatMap((f) => [...f.samples]))).toEqual(audio);
+    // 22.05 kHz is not native: resampled to 24 kHz; the partial 48 kHz frame is flushed first.
+    const more = framer.push([48000, tone(480, 48000)]);
+    expect(more).toEqual([]);
+    const switched = framer.push([22050, tone(2205, 22050)]);
+    expect(switched[0]?.rate).toBe(48000);
+    expect(switched[0]?.samples.length).toBe(960);
+    expect(switched.slice(1).every((f) => f.rate === 24000 && f.samples.length === 480)).toBe(true);
+  });
+
+  it("without options every frame is at the output rate (the handler's)", () => {
+    const framer = new OutputFramer(24000);
+    const frames = framer.push([48000, tone(9600, 48000)]);
+    expect(frames.length).toBeGreaterThan(0);
+    expect(frames.every((f) => f.rate === 24000 && f.samples.length === 480)).toBe(true);
+  });
+});
