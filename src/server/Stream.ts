@@ -194,7 +194,9 @@ export class Stream {
       this.#outputValues.delete(id);
       this.#remoteValues.delete(id);
       this.#mirrors.get(id)?.();
-      if (!this.#mirroring && this.#cluster.kind !== "local" && this.#entries.has(id)) {
+      // Entries are forgotten just before their outputs end: a recently closed id was ours.
+      const ours = this.#entries.has(id) || this.#recentlyClosed.has(id);
+      if (!this.#mirroring && this.#cluster.kind !== "local" && ours) {
         this.#cluster.publish(id, { kind: "end" });
       }
     },
@@ -500,10 +502,10 @@ export class Stream {
     }
   }
 
-  #register(entry: ConnectionEntry, announce = true): void {
+  #register(entry: ConnectionEntry): void {
     this.#entries.set(entry.id, entry);
     this.#recentlyClosed.delete(entry.id);
-    if (announce) this.#emit("connect", { id: entry.id, transport: entry.transport });
+    this.#emit("connect", { id: entry.id, transport: entry.transport });
   }
 
   /** The refusal for a slot claim that failed, or `null` when the slot is ours. */
@@ -810,7 +812,7 @@ export class Stream {
     return appTwiml(this.telephone, options);
   }
 
-  #registerSocket(entry: WebSocketEntry): RegisterResult {
+  #registerSocket(entry: WebSocketEntry): RegisterResult | Promise<RegisterResult> {
     this.#sockets.delete(entry);
     if (this.#closed) return { ok: false, error: "stream_closed" };
     if (this.#draining) return { ok: false, error: "server_draining" };
@@ -826,34 +828,25 @@ export class Stream {
       };
     }
     const claim = this.#cluster.claim(entry.id, this.concurrencyLimit);
-    if (!(claim instanceof Promise)) {
-      const refused = this.#refusal(claim);
-      if (refused) return socketRefusal(refused);
-      this.#register(entry);
-      this.#issueSocketToken(entry);
-      return { ok: true };
-    }
-    // Across processes the claim takes a round trip: the socket starts at once and is ended
-    // with the same failure message if the service refuses it.
-    this.#register(entry, false);
-    void claim.then((c) => {
-      if (entry.closed) {
-        if (c.ok && !this.#entries.has(entry.id)) this.#cluster.release(entry.id);
-        return;
+    if (!(claim instanceof Promise)) return this.#socketClaimed(entry, claim);
+    // Across processes the claim takes a round trip; the entry holds the socket's messages.
+    return claim.then((c) => {
+      if (c.ok && (this.#closed || this.#draining || entry.closed)) {
+        this.#cluster.release(entry.id);
+        return { ok: false, error: this.#closed ? "stream_closed" : "server_draining" };
       }
-      const refused = this.#refusal(c);
-      if (!refused) {
-        this.#emit("connect", { id: entry.id, transport: entry.transport });
-        this.#issueSocketToken(entry);
-        return;
+      if (c.ok && this.#entries.has(entry.id)) {
+        return { ok: false, error: "connection_already_exists" };
       }
-      const r = socketRefusal(refused);
-      if (r.ok) return;
-      entry.send({ status: "failed", meta: { error: r.error, ...r.extra } });
-      // Not ours to release: keep the forget from freeing another process's slot.
-      this.#entries.delete(entry.id);
-      void entry.cleanup(r.error === "concurrency_limit_reached" ? 1013 : 1008);
+      return this.#socketClaimed(entry, c);
     });
+  }
+
+  #socketClaimed(entry: WebSocketEntry, claim: SlotClaim): RegisterResult {
+    const refused = this.#refusal(claim);
+    if (refused) return socketRefusal(refused);
+    this.#register(entry);
+    this.#issueSocketToken(entry);
     return { ok: true };
   }
 
@@ -1187,6 +1180,7 @@ export class Stream {
       body: {
         status,
         node: this.#cluster.nodeId,
+        pid: process.pid,
         cluster: this.#cluster.kind,
         connections: this.#entries.size,
         ...(total === null ? {} : { serviceConnections: total }),

@@ -23,6 +23,9 @@ import type { StreamEventSink } from "./streamEvents.js";
 
 const log = getLogger("server");
 
+/** Most messages held while a slot claim is pending (about 5 s of 20 ms media). */
+const MAX_HELD_MESSAGES = 256;
+
 /** Twilio's media rate. */
 const PHONE_RATE = 8000;
 /** Protocol errors a socket may make before it is closed. */
@@ -59,8 +62,11 @@ export interface WebSocketEntryOptions {
   /** ms of output released ahead of play time. */
   sendAheadMs: number;
   outputs: OutputsBus;
-  /** Claims a slot for the id (concurrency limit, id in use). */
-  register(entry: WebSocketEntry): RegisterResult;
+  /**
+   * Claims a slot for the id (concurrency limit, id in use). A promise (a claim across
+   * processes) holds the socket's later messages until it settles.
+   */
+  register(entry: WebSocketEntry): RegisterResult | Promise<RegisterResult>;
   /** Called once when a registered entry is cleaned up (frees its slot). */
   onCleanup(entry: WebSocketEntry): void;
   events: StreamEventSink;
@@ -105,6 +111,8 @@ export class WebSocketEntry implements ConnectionEntry {
   readonly #opts: WebSocketEntryOptions;
   #id: string | null = null;
   #handler: StreamHandlerBase | null = null;
+  /** Messages held while the slot claim is pending (a claim across processes). */
+  #held: ClientMessage[] | null = null;
   #session: Session | null = null;
   #output: MuLawOutput | null = null;
   readonly #marks: PlaybackMarks | null;
@@ -209,6 +217,14 @@ export class WebSocketEntry implements ConnectionEntry {
       this.#protocolError(parsed.error);
       return;
     }
+    if (this.#held) {
+      if (this.#held.length >= MAX_HELD_MESSAGES) {
+        this.#protocolError("Too many messages before the session started");
+        return;
+      }
+      this.#held.push(parsed.message);
+      return;
+    }
     this.#dispatch(parsed.message);
   }
 
@@ -293,7 +309,33 @@ export class WebSocketEntry implements ConnectionEntry {
       return;
     }
     this.#id = id;
-    const claim = this.#opts.register(this);
+    const pending = this.#opts.register(this);
+    if (!(pending instanceof Promise)) {
+      this.#claimed(id, pending, callSid, parameters);
+      return;
+    }
+    // Messages that come while the slot is claimed elsewhere wait, in order, for the answer.
+    const held: ClientMessage[] = [];
+    this.#held = held;
+    void pending
+      .catch((): RegisterResult => ({ ok: false, error: "cluster_unavailable" }))
+      .then((claim) => {
+        this.#held = null;
+        if (this.closed) return;
+        this.#claimed(id, claim, callSid, parameters);
+        for (const message of held) {
+          if (this.closed) return;
+          this.#dispatch(message);
+        }
+      });
+  }
+
+  #claimed(
+    id: string,
+    claim: RegisterResult,
+    callSid: string | null,
+    parameters: Record<string, string>,
+  ): void {
     if (!claim.ok) {
       this.#sendText(
         JSON.stringify({ status: "failed", meta: { error: claim.error, ...claim.extra } }),
