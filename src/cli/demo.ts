@@ -5,6 +5,7 @@
  * the button. Offline once the Moonshine weights are in the model cache (the first run pulls
  * them from the npm registry). `--echo` serves the old echo app (no speech models).
  */
+import cluster from "node:cluster";
 import { networkInterfaces } from "node:os";
 import type { AudioChunk } from "../audio/types.js";
 import { openAiResponder, type Responder } from "../demo/responder.js";
@@ -12,6 +13,7 @@ import { createVoiceApp } from "../demo/voiceApp.js";
 import { ReplyOnPause } from "../handlers/ReplyOnPause.js";
 import { selfSignedCertificate } from "../server/http/selfSigned.js";
 import { Stream } from "../server/Stream.js";
+import type { StreamOptions } from "../server/streamTypes.js";
 import { getSttModel } from "../stt/moonshine.js";
 import { getTtsModel } from "../tts/getTtsModel.js";
 import { finish, parseCommand } from "./args.js";
@@ -27,6 +29,10 @@ export interface DemoArgs {
   llmModel?: string;
   /** Serve HTTPS with a fresh self-signed certificate (for phones on the LAN). */
   https?: boolean;
+  /** Processes serving the port (`launch({ workers })`). */
+  workers?: number;
+  /** Coordinate through this Redis (`cluster.redisUrl`). */
+  redisUrl?: string;
   error?: string;
   /** `--help`, `--version` or a usage error: what to print and the exit code. */
   exit?: { exit: number; stdout?: string; stderr?: string };
@@ -45,6 +51,10 @@ Options:
   --llm-url URL     answer with an OpenAI-compatible LLM (env OPENAI_BASE_URL)
   --llm-key KEY     its API key (env OPENAI_API_KEY)
   --llm-model NAME  its model (env FASTRTC_LLM_MODEL)
+  --workers N       serve from N processes sharing the port (default 1); their slots are
+                    counted together
+  --redis-url URL   one service with every process given the same Redis, on any host
+                    (env FASTRTC_REDIS_URL)
   -h, --help        this text
   -v, --version     the version`;
 
@@ -68,6 +78,8 @@ export function parseServeArgs(args: string[]): DemoArgs {
       "llm-url": { type: "string" },
       "llm-key": { type: "string" },
       "llm-model": { type: "string" },
+      workers: { type: "string" },
+      "redis-url": { type: "string" },
     },
     USAGE,
     0,
@@ -87,14 +99,25 @@ export function parseServeArgs(args: string[]): DemoArgs {
     ["llm-url", "llmUrl"],
     ["llm-key", "llmKey"],
     ["llm-model", "llmModel"],
+    ["redis-url", "redisUrl"],
   ] as const) {
     const value = v[flag];
     if (value === undefined) continue;
     if (typeof value !== "string" || value === "") return { error: `--${flag} needs a value` };
     out[key] = value;
   }
+  if (v.workers !== undefined) {
+    const workers = Number(v.workers);
+    if (v.workers === "" || !Number.isInteger(workers) || workers < 1 || workers > 256) {
+      return { error: `Invalid --workers ${String(v.workers)}: use a whole number from 1 to 256` };
+    }
+    out.workers = workers;
+  }
   if (v.echo === true) out.echo = true;
   if (v.https === true) out.https = true;
+  if (out.https && (out.workers ?? 1) > 1) {
+    return { error: "--https makes a certificate per process: use it without --workers" };
+  }
   return out;
 }
 
@@ -136,7 +159,10 @@ async function* echo(audio: AudioChunk) {
   yield audio;
 }
 
-async function assistant(options: DemoArgs): Promise<Stream> {
+async function assistant(
+  options: DemoArgs,
+  extra: Pick<StreamOptions, "cluster">,
+): Promise<Stream> {
   console.log("Loading speech models (the first run pulls Moonshine tiny, 28 MB, from npm) ...");
   const progress = progressPrinter();
   const [stt, tts] = await Promise.all([
@@ -157,7 +183,7 @@ async function assistant(options: DemoArgs): Promise<Stream> {
   } else {
     console.log("Answers come from the built-in responder (set --llm-url for an LLM).");
   }
-  return createVoiceApp({ stt, tts, ...(responder ? { responder } : {}) });
+  return createVoiceApp({ stt, tts, ...(responder ? { responder } : {}), stream: extra });
 }
 
 export async function runDemo(args: string[]): Promise<number> {
@@ -167,17 +193,24 @@ export async function runDemo(args: string[]): Promise<number> {
     console.error(`${options.error}\n\n${USAGE}`);
     return 2;
   }
+  const workers = options.workers ?? 1;
+  // The primary of several workers only forks them: it loads no speech models.
+  const forksOnly = workers > 1 && cluster.isPrimary;
+  const redisUrl = options.redisUrl ?? process.env.FASTRTC_REDIS_URL;
+  const clusterOptions = redisUrl ? { cluster: { redisUrl } } : {};
   let stream: Stream;
   try {
-    stream = options.echo
-      ? new Stream({
-          handler: new ReplyOnPause(echo),
-          uiArgs: {
-            title: "fastrtc-ts echo",
-            subtitle: "Press the button, say something, then pause: you will hear it back.",
-          },
-        })
-      : await assistant(options);
+    stream =
+      options.echo || forksOnly
+        ? new Stream({
+            handler: new ReplyOnPause(echo),
+            uiArgs: {
+              title: "fastrtc-ts echo",
+              subtitle: "Press the button, say something, then pause: you will hear it back.",
+            },
+            ...clusterOptions,
+          })
+        : await assistant(options, clusterOptions);
   } catch (err) {
     console.error(`Could not start the demo: ${err instanceof Error ? err.message : String(err)}`);
     return 1;
@@ -189,6 +222,7 @@ export async function runDemo(args: string[]): Promise<number> {
     server = await stream.launch({
       port,
       host,
+      workers,
       ...(options.https ? { https: certificate() } : {}),
     });
   } catch (err) {
@@ -198,7 +232,10 @@ export async function runDemo(args: string[]): Promise<number> {
     await stream.close();
     return 1;
   }
-  console.log(`Open ${server.url} in a browser (Ctrl+C to stop).`);
+  if (!cluster.isPrimary) return await new Promise<number>(() => {}); // a worker serves until stopped
+  console.log(
+    `Open ${server.url} in a browser (Ctrl+C to stop)${workers > 1 ? `; ${workers} processes serve it` : ""}.`,
+  );
   if (options.https) {
     const lan = lanUrls(host, server.port);
     if (lan.length > 0) console.log(`On a phone on this network: ${lan.join(" or ")}`);
@@ -206,11 +243,8 @@ export async function runDemo(args: string[]): Promise<number> {
       "The certificate is self-signed: the browser warns once (Advanced -> Proceed) before the microphone works.",
     );
   }
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
+  // SIGTERM drains (launch handles it); Ctrl+C stops at once.
+  await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
   console.log("Stopping ...");
   await server.close();
   return 0;
