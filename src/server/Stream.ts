@@ -102,6 +102,21 @@ function unavailable(error: "server_draining" | "cluster_unavailable"): RouteRes
   return { status: 503, body: { status: "failed", meta: { error }, detail } };
 }
 
+function portRange(value: [number, number] | null | undefined): [number, number] | null {
+  if (value === null || value === undefined) return null;
+  const ok =
+    Array.isArray(value) &&
+    value.length === 2 &&
+    value.every((p) => Number.isInteger(p) && p >= 1 && p <= 65535) &&
+    value[0] <= value[1];
+  if (!ok) {
+    throw new RangeError(
+      `udpPortRange must be [min, max] with integer ports 1..65535 and min <= max, got ${JSON.stringify(value)}`,
+    );
+  }
+  return [value[0], value[1]];
+}
+
 /** How often a mirrored connection's owner is checked, so readers end if it died. */
 const MIRROR_CHECK_MS = 5000;
 
@@ -173,6 +188,7 @@ export class Stream {
   readonly #connectTimeoutMs: number;
   readonly #inactivityTimeoutMs: number | null;
   readonly #tokens: ConnectionTokens;
+  readonly #udpPortRange: [number, number] | null;
   readonly #entries = new Map<string, ConnectionEntry>();
   /** Sockets that have not sent `start` yet (they hold no slot). */
   readonly #sockets = new Set<WebSocketEntry>();
@@ -255,6 +271,7 @@ export class Stream {
         : positiveOrNull(options.inactivityTimeout, "inactivityTimeout");
     this.#inactivityTimeoutMs = inactivity === null ? null : inactivity * 1000;
     this.#tokens = new ConnectionTokens(options.connectionTokens === true);
+    this.#udpPortRange = portRange(options.udpPortRange);
     this.allowExtraTracks = options.allowExtraTracks ?? false;
     this.uiArgs = { ...(options.uiArgs ?? {}) };
     this.trackConstraints = options.trackConstraints ?? null;
@@ -455,6 +472,7 @@ export class Stream {
       ...(serverRtc.iceTransportPolicy === "relay" ? { iceTransportPolicy: "relay" as const } : {}),
       inactivityTimeoutMs: this.#inactivityTimeoutMs,
       additionalHostAddresses: this.#options.additionalHostAddresses ?? defaultHostAddresses(),
+      udpPortRange: this.#udpPortRange,
       connectTimeoutMs: this.#connectTimeoutMs,
       timeLimitMs: this.timeLimit === null ? null : this.timeLimit * 1000,
       outputs: this.#outputs,

@@ -1,3 +1,5 @@
+export type { ClusterOptions, SlotClaim } from "../cluster/coordinatorTypes.js";
+export { ClusterUnavailableError } from "../cluster/coordinatorTypes.js";
 export type {
   AppRequest,
   AppSocket,

@@ -245,6 +245,12 @@ export interface StreamOptions {
    * `launch({ workers })` are then coordinated by their primary process. See docs/deployment.md.
    */
   cluster?: ClusterOptions | null;
+  /**
+   * UDP ports the server's WebRTC peers bind for ICE, `[min, max]` inclusive (one port per
+   * connection), so a firewall can open exactly that range on each host. Default `null`: any
+   * ephemeral port.
+   */
+  udpPortRange?: [number, number] | null;
 }
 
 /**

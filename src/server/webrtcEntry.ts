@@ -53,6 +53,8 @@ export interface WebRtcEntryOptions {
   /** `"relay"`: the server uses TURN relay candidates only. */
   iceTransportPolicy?: "all" | "relay";
   additionalHostAddresses: string[];
+  /** UDP ports ICE may bind; `null` any. */
+  udpPortRange: [number, number] | null;
   /**
    * ms without any inbound RTP, RTCP or data-channel traffic after which a connected peer is
    * taken for dead and cleaned up; `null` never.
@@ -102,6 +104,7 @@ export class WebRtcEntry implements ConnectionEntry {
       {
         iceServers: options.iceServers,
         additionalHostAddresses: options.additionalHostAddresses,
+        ...(options.udpPortRange ? { udpPortRange: options.udpPortRange } : {}),
         ...(options.iceTransportPolicy ? { iceTransportPolicy: options.iceTransportPolicy } : {}),
         // Every await on the peer while answering is bounded (issue 12, D3).
         negotiationTimeoutMs: Math.min(options.connectTimeoutMs, DEFAULT_NEGOTIATION_TIMEOUT_MS),

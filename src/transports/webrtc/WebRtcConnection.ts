@@ -212,6 +212,7 @@ export class WebRtcConnection {
         ? { iceAdditionalHostAddresses: options.additionalHostAddresses }
         : {}),
       ...(options.iceTransportPolicy === "relay" ? { iceTransportPolicy: "relay" as const } : {}),
+      ...(options.udpPortRange ? { icePortRange: options.udpPortRange } : {}),
     });
     this.#pc.onTrack.subscribe((track) => {
       if (track.kind !== "audio") return;

@@ -69,4 +69,6 @@ export interface WebRtcConnectionOptions {
    * `iceServers`; `?transport=tcp` reaches the TURN server over TCP). Default `"all"`.
    */
   iceTransportPolicy?: "all" | "relay";
+  /** UDP ports ICE may bind, `[min, max]` inclusive. Default: any (ephemeral). */
+  udpPortRange?: [number, number];
 }
