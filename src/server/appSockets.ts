@@ -23,7 +23,7 @@ import {
   parseRequestTarget,
   webHeaders,
 } from "./http/request.js";
-import type { Stream } from "./Stream.js";
+import type { StreamHost } from "./http/streamHost.js";
 import { type TelephoneConfig, twilioRequestAllowed } from "./telephone.js";
 
 const log = getLogger("server");
@@ -352,7 +352,7 @@ function refuse(
   }
 }
 
-function accept(stream: Stream, adapter: SocketAdapter, transport: "websocket" | "telephone") {
+function accept(stream: StreamHost, adapter: SocketAdapter, transport: "websocket" | "telephone") {
   stream.acceptWebSocket(adapter as unknown as WebSocket, transport, adapter.original);
   adapter.release();
 }
@@ -365,7 +365,7 @@ function accept(stream: Stream, adapter: SocketAdapter, transport: "websocket" |
  * @internal
  */
 export function serveAppSocket(
-  stream: Stream,
+  stream: StreamHost,
   transport: "websocket" | "telephone",
   socket: AppSocket | SocketAdapter,
   request: AppRequest | null | undefined,
@@ -411,7 +411,7 @@ export function serveAppSocket(
  * @internal
  */
 export function appSocketEvents(
-  stream: Stream,
+  stream: StreamHost,
   transport: "websocket" | "telephone",
   request: AppRequest | null | undefined,
 ): AppSocketEvents {

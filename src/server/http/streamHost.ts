@@ -45,7 +45,11 @@ export interface StreamHost {
   outputStream(id: string): AsyncGenerator<AdditionalOutputs, void, undefined>;
   outputValues(id: string): unknown[] | null;
   health(): Promise<RouteResponse>;
-  acceptWebSocket(socket: WebSocket, transport: "websocket" | "telephone"): void;
+  acceptWebSocket(
+    socket: WebSocket,
+    transport: "websocket" | "telephone",
+    contextSocket?: unknown,
+  ): void;
   drain(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
   startCluster(): Promise<void>;
