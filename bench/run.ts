@@ -22,6 +22,7 @@ const BENCHES: Array<[string, string]> = [
   ["B8", "./b8-tts.js"],
   ["B9", "./b9-phone-capacity.js"],
   ["B10", "./b10-barge-in.js"],
+  ["B11", "./b11-scale-out.js"],
   ["Fuzz", "./fuzz.js"],
   ["Churn", "./churn.js"],
 ];
