@@ -152,6 +152,11 @@ describe.runIf(hasRedis)("one service on Redis: two processes and this one", () 
     } finally {
       await offer.close();
     }
+    // Ended from this process (routed to A), so the tests after start from an empty service.
+    await c.closeConnection("rtc-routed");
+    await expect
+      .poll(async () => (await health(b.url)).body.serviceConnections, { timeout: 10_000 })
+      .toBe(0);
   }, 40_000);
 
   it("setInput, outputStream, fetchLatestOutput, updateConnection, closeConnection from another process", async () => {
@@ -228,6 +233,30 @@ describe.runIf(hasRedis)("one service on Redis: two processes and this one", () 
     open.push(again);
     expect(failure(again)).toBeNull();
     await again.close();
+  }, 40_000);
+
+  it("launch({ workers: 2 }) with Redis: each worker is a process of the service", async () => {
+    const both = await spawnNode({
+      FASTRTC_TEST_REDIS: redis.url,
+      FASTRTC_TEST_LIMIT: "3",
+      FASTRTC_TEST_WORKERS: "2",
+    });
+    try {
+      expect(both.workers).toHaveLength(2);
+      const peer = await startSession(wsUrl(both), "wr-1");
+      open.push(peer);
+      expect(failure(peer)).toBeNull();
+      await expect
+        .poll(async () => (await health(b.url)).body.serviceConnections, { timeout: 10_000 })
+        .toBe(1);
+      // Routed from B to whichever worker holds it.
+      expect((await post(`${b.url}/input_hook`, { webrtc_id: "wr-1", note: "x" })).status).toBe(
+        200,
+      );
+      await peer.close();
+    } finally {
+      await both.kill("SIGTERM");
+    }
   }, 40_000);
 
   it("SIGTERM drains: health 503, new connections refused, live ones finish, then the process exits", async () => {
