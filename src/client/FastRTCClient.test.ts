@@ -8,6 +8,7 @@ import {
   ConnectTimeoutError,
   InvalidAnswerError,
   OfferHttpError,
+  OfferRejectedError,
   OfferRequestError,
 } from "./errors.js";
 import { FastRTCClient } from "./FastRTCClient.js";
@@ -177,6 +178,23 @@ describe("FastRTCClient negotiation (werift answerer)", () => {
     expect(states).toEqual(["connecting", "failed"]);
     await client.stop();
     expect(pcState(client)).toBe("closed");
+  });
+
+  it("a 503 with a failed status (draining server) is a refusal with its code, not an HTTP error", async () => {
+    const { client } = setup({
+      interceptOffer: () => ({
+        status: 503,
+        body: JSON.stringify({
+          status: "failed",
+          meta: { error: "server_draining" },
+          detail: "This server is shutting down; try again",
+        }),
+      }),
+    });
+    const error = await client.connect().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OfferRejectedError);
+    expect((error as OfferRejectedError).code).toBe("server_draining");
+    await client.stop();
   });
 
   it("connection_already_exists → ConnectionExistsError", async () => {

@@ -308,6 +308,10 @@ export class FastRTCClient<E extends ClientEvents = ClientEvents> extends TypedE
       throw new OfferRequestError(this.#o.offerUrl, error);
     }
     if (this.#pending === null) return;
+    // A 503 with a failed status (the server drains, or lost its service's shared state) is a
+    // refusal with a code, like a full server's.
+    const refusal = response.status === 503 ? failedMeta(body) : null;
+    if (refusal !== null) throw offerRejection(refusal);
     if (response.status !== 200) throw new OfferHttpError(response.status, body);
     const answer = parseAnswer(body);
     if ("rejected" in answer) throw offerRejection(answer.rejected);
@@ -540,6 +544,15 @@ function parseAnswer(body: string): { sdp: string; token: string | null } | { re
   if (v.status === "failed") return { rejected: v.meta };
   if (typeof v.sdp !== "string" || v.sdp === "") throw new InvalidAnswerError(body);
   return { sdp: v.sdp, token: typeof v.fastrtc_token === "string" ? v.fastrtc_token : null };
+}
+
+function failedMeta(text: string): object | null {
+  try {
+    const v = JSON.parse(text) as { status?: unknown; meta?: unknown };
+    return v?.status === "failed" && typeof v.meta === "object" && v.meta !== null ? v.meta : null;
+  } catch {
+    return null;
+  }
 }
 
 function isUnknownConnection(text: string): boolean {

@@ -189,7 +189,12 @@ export function describeConnectError(err: unknown): string {
   if (err instanceof ConnectionExistsError) {
     return "This call is already connected elsewhere. Reload the page and try again.";
   }
-  if (err instanceof OfferRejectedError) return `The app refused the call (${err.code}).`;
+  if (err instanceof OfferRejectedError) {
+    if (err.code === "server_draining" || err.code === "cluster_unavailable") {
+      return "The app is busy restarting or reconnecting. Try again in a moment.";
+    }
+    return `The app refused the call (${err.code}).`;
+  }
   if (err instanceof OfferHttpError) {
     return `The app could not start the call (HTTP ${err.status}). Try again in a moment.`;
   }
