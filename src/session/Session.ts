@@ -7,13 +7,13 @@ import { WebRTCError } from "../handlers/errors.js";
 import type { AdditionalOutputs, CloseStream } from "../handlers/outputs.js";
 import type { PlaybackState, StreamHandlerBase } from "../handlers/StreamHandler.js";
 import { getLogger } from "../logger.js";
-import { linkedAbort } from "../utils/abort.js";
 import { type Clock, realClock } from "../utils/clock.js";
 import { Fifo } from "../utils/fifo.js";
 import { InputConverter } from "./inputConverter.js";
 import { OutputFramer } from "./outputFramer.js";
 import type { OutputFrame, SessionEndReason, SessionMode, SessionOptions } from "./sessionTypes.js";
 import { TurnTracker } from "./turnTracker.js";
+import { WakeEntry, type WakeScheduler, wakeSchedulerFor } from "./wakeScheduler.js";
 
 const log = getLogger("session");
 
@@ -44,6 +44,10 @@ class Signal {
       };
     });
     return this.#promise;
+  }
+  /** Wakes a current waiter only: nothing is left pending when no one waits. */
+  wakeWaiter(): void {
+    this.#resolve?.();
   }
 }
 
@@ -128,9 +132,13 @@ export class Session {
   readonly #outQueue = new Fifo<Queued>();
   readonly #emitWake = new Signal();
   readonly #outWake = new Signal();
-  #stop = new AbortController();
+  /** Wakes the play loop from `#waitUntil` (its time came, or a clear/pause/close). */
+  readonly #playWake = new Signal();
+  /** One shared clock sleep for every session on the clock: idle polls and frame times. */
+  readonly #wakes: WakeScheduler;
+  readonly #idleEntry = new WakeEntry(() => this.#emitWake.notify());
+  readonly #playEntry = new WakeEntry(() => this.#playWake.wakeWaiter());
   #clearEpoch = 0;
-  #clearAc = new AbortController();
   #loops: Promise<void>[] = [];
   #pts = 0;
   #anchor = 0;
@@ -180,6 +188,7 @@ export class Session {
     this.#opts = options;
     this.#mode = mode;
     this.#clock = options.clock ?? realClock;
+    this.#wakes = wakeSchedulerFor(this.#clock);
     this.#idlePollMs = idle;
     this.#reanchorMs = reanchor;
     this.#ctx = {
@@ -310,8 +319,7 @@ export class Session {
         rewound.map((h) => ({ kind: "frame", samples: h.samples, rate: h.rate })),
       );
     }
-    this.#clearAc.abort();
-    this.#clearAc = new AbortController();
+    this.#playWake.wakeWaiter();
     try {
       this.#opts.onPause?.({ rewoundFrames: rewound.length });
     } catch (err) {
@@ -357,8 +365,7 @@ export class Session {
     this.#framer.clear();
     this.#needAnchor = true;
     this.#clearEpoch++;
-    this.#clearAc.abort();
-    this.#clearAc = new AbortController();
+    this.#playWake.wakeWaiter();
     this.#outWake.notify();
     if (playing && (dropped > 0 || released > 0) && this.#opts.onClear) {
       try {
@@ -397,9 +404,11 @@ export class Session {
     const wasStarted = this.#state !== "new";
     this.#state = "closing";
     this.#endReason = reason;
-    this.#stop.abort();
+    this.#wakes.cancel(this.#idleEntry);
+    this.#wakes.cancel(this.#playEntry);
     this.#emitWake.notify();
     this.#outWake.notify();
+    this.#playWake.wakeWaiter();
     this.#closedPromise = (async () => {
       // Loops parked on the clock stop at once. A handler call still in flight (an emit() waiting
       // for inputs that will never come) is not waited for: its result is dropped when it returns.
@@ -512,10 +521,9 @@ export class Session {
   }
 
   async #idleWait(): Promise<void> {
-    const link = linkedAbort(this.#stop.signal);
-    const sleep = this.#clock.sleep(this.#idlePollMs, link.signal).catch(() => {});
-    await Promise.race([sleep, this.#emitWake.wait()]);
-    link.dispose();
+    this.#wakes.schedule(this.#idleEntry, this.#clock.now() + this.#idlePollMs);
+    await this.#clock.blocked(this.#emitWake.wait());
+    this.#wakes.cancel(this.#idleEntry);
   }
 
   /**
@@ -645,11 +653,10 @@ export class Session {
 
   /** Sleeps until `time` on the clock; wakes early on clearQueue/close (and new output if asked). */
   async #waitUntil(time: number, wakeOnOutput: boolean): Promise<void> {
-    const delay = time - this.#clock.now();
-    if (delay <= 0) return;
-    const link = linkedAbort(this.#stop.signal, this.#clearAc.signal);
-    const sleeping = this.#clock.sleep(delay, link.signal).catch(() => {});
-    await (wakeOnOutput ? Promise.race([sleeping, this.#outWake.wait()]) : sleeping);
-    link.dispose();
+    if (time - this.#clock.now() <= 0 || !this.#running) return;
+    this.#wakes.schedule(this.#playEntry, time);
+    const woken = this.#playWake.wait();
+    await this.#clock.blocked(wakeOnOutput ? Promise.race([woken, this.#outWake.wait()]) : woken);
+    this.#wakes.cancel(this.#playEntry);
   }
 }
