@@ -962,6 +962,8 @@ export class Stream {
   #mirror(id: string): void {
     if (this.#cluster.kind === "local" || this.#entries.has(id) || this.#mirrors.has(id)) return;
     const unsubscribe = this.#cluster.subscribe(id, (message: OutputMessage) => {
+      // The connection came here after all: its outputs already reach local readers directly.
+      if (this.#entries.has(id)) return;
       this.#mirroring = true;
       try {
         if (message.kind === "output") {
