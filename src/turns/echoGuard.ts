@@ -50,15 +50,22 @@ export class EchoGuard {
     const history = this.#heard;
     let result: boolean | null = null;
     if (history.length >= WINDOW && sent.length > 0) {
-      let best: { spread: number; mean: number; lag: number } | null = null;
+      // The best fit (smallest spread) over the delays; no objects per delay (hot path).
+      let bestSpread = Number.POSITIVE_INFINITY;
+      let bestMean = 0;
+      let bestLag = -1;
       for (let lag = 0; lag <= MAX_LAG_MS; lag += LAG_STEP_MS) {
-        const fit = fitAt(history, sent, lag);
-        if (fit && (best === null || fit.spread < best.spread)) best = { ...fit, lag };
+        const spread = fitAt(history, sent, lag);
+        if (spread >= 0 && spread < bestSpread) {
+          bestSpread = spread;
+          bestMean = fitMean;
+          bestLag = lag;
+        }
       }
-      if (best && best.spread <= MAX_SPREAD_DB && best.mean <= -MIN_LOSS_DB) {
-        const now = sentLevelAt(sent, at - best.lag);
-        result = now === null ? null : db - now <= best.mean + this.#excessDb;
-      } else if (best) {
+      if (bestLag >= 0 && bestSpread <= MAX_SPREAD_DB && bestMean <= -MIN_LOSS_DB) {
+        const now = sentLevelAt(sent, at - bestLag);
+        result = now === null ? null : db - now <= bestMean + this.#excessDb;
+      } else if (bestLag >= 0) {
         result = false;
       }
     }
@@ -71,8 +78,15 @@ export class EchoGuard {
       }
       result = Number.isFinite(loudest) && db <= loudest - this.#marginDb;
     }
-    history.push({ at, db });
-    if (history.length > WINDOW) history.shift();
+    if (history.length >= WINDOW) {
+      // Reuse the oldest entry (one object per window, not per frame).
+      const oldest = history.shift() as { at: number; db: number };
+      oldest.at = at;
+      oldest.db = db;
+      history.push(oldest);
+    } else {
+      history.push({ at, db });
+    }
     return result;
   }
 }
@@ -107,12 +121,18 @@ function sentLevelAt(sent: ReadonlyArray<{ at: number; db: number }>, t: number)
   return t - s.at > 2 * LAG_STEP_MS ? null : clampDb(s.db);
 }
 
-/** Mean and spread (standard deviation) of heard − sent at one delay, or null without data. */
+/** The mean of the last {@link fitAt} that found data. */
+let fitMean = 0;
+
+/**
+ * Spread (standard deviation) of heard − sent at one delay, with the mean left in `fitMean`;
+ * −1 without data.
+ */
 function fitAt(
   heard: ReadonlyArray<{ at: number; db: number }>,
   sent: ReadonlyArray<{ at: number; db: number }>,
   lag: number,
-): { spread: number; mean: number } | null {
+): number {
   let sum = 0;
   let sumSq = 0;
   let n = 0;
@@ -125,7 +145,8 @@ function fitAt(
     sumSq += r * r;
     n++;
   }
-  if (n < MIN_FIT_FRAMES) return null;
+  if (n < MIN_FIT_FRAMES) return -1;
   const mean = sum / n;
-  return { mean, spread: Math.sqrt(Math.max(0, sumSq / n - mean * mean)) };
+  fitMean = mean;
+  return Math.sqrt(Math.max(0, sumSq / n - mean * mean));
 }
