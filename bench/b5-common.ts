@@ -90,3 +90,17 @@ export function loadChild(script: string): LoadChild {
     },
   };
 }
+
+/** Least-squares slope of y over x. */
+export function slope(xs: number[], ys: number[]): number | null {
+  if (xs.length < 2) return null;
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < xs.length; i++) {
+    num += ((xs[i] as number) - mx) * ((ys[i] as number) - my);
+    den += ((xs[i] as number) - mx) ** 2;
+  }
+  return den === 0 ? null : num / den;
+}

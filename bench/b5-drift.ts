@@ -18,7 +18,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { writeHeapSnapshot } from "node:v8";
 import type { Stream } from "../src/server/Stream.js";
-import { loadChild, type Memory, type Msg, settleMemory, sleep } from "./b5-common.js";
+import { loadChild, type Memory, type Msg, settleMemory, sleep, slope } from "./b5-common.js";
 import type { CycleSummary, CyclesRequest, Transport } from "./b5-cycles.js";
 import type { BenchReport } from "./report.js";
 import { round } from "./rtc-probe.js";
@@ -150,12 +150,18 @@ export async function runDrift(stream: Stream, baseUrl: string): Promise<BenchRe
       let done = 0;
       let total = emptySummary();
       let last = base;
+      const marks: number[] = [];
+      const rss: number[] = [];
+      const heap: number[] = [];
       const tc = performance.now();
       for (const mark of checkpoints(CYCLES)) {
         total = add(total, await cycles(WARMUP + done, mark - done));
         done = mark;
         last = await reading();
         rows.push(row(done, last, total));
+        marks.push(done);
+        rss.push(last.mem.rss);
+        heap.push(last.mem.heap);
         console.error(
           `B5 drift: ${NAMES[t]} ${done} cycles (${total.replied} replied, ${total.failed} failed): RSS ${last.mem.rss.toFixed(1)} MiB (${(last.mem.rss - base.mem.rss).toFixed(1)}), heap ${last.mem.heap.toFixed(1)} MiB, slots ${last.live}, handlers ${last.handlers}`,
         );
@@ -166,8 +172,12 @@ export async function runDrift(stream: Stream, baseUrl: string): Promise<BenchRe
       const pass = drift < 10 && last.live === 0 && last.handlers === 0 && total.slotTimeouts === 0;
       verdicts.push(`${NAMES[t]} ${pass ? "yes" : "NO"}`);
       const per = (sum: number, n: number) => (n > 0 ? (sum / n).toFixed(0) : "-");
+      const trend = (ys: number[]) => {
+        const k = slope(marks, ys);
+        return k === null ? "n/a" : `${(k * 1000).toFixed(1)} MiB`;
+      };
       notes.push(
-        `${NAMES[t]}: ${total.cycles} cycles in ${cyclesS.toFixed(0)} s (${((performance.now() - t0) / 1000).toFixed(0)} s with warm-up and readings), ${total.replied} got reply audio back, ${total.mediaFlowing} received audio, ${total.failed} failed${total.firstError ? ` (first: ${total.firstError})` : ""}, ${total.slotTimeouts} slot waits timed out; mean connect ${per(total.connectMsSum, total.cycles)} ms, end of speech → first reply frame ${per(total.replyMsSum, total.replied)} ms, cycle ${per(total.cycleMsSum, total.cycles)} ms`,
+        `${NAMES[t]}: ${total.cycles} cycles in ${cyclesS.toFixed(0)} s (${((performance.now() - t0) / 1000).toFixed(0)} s with warm-up and readings), ${total.replied} got reply audio back, ${total.mediaFlowing} received audio, ${total.failed} failed${total.firstError ? ` (first: ${total.firstError})` : ""}, ${total.slotTimeouts} slot waits timed out; mean connect ${per(total.connectMsSum, total.cycles)} ms, end of speech → first reply frame ${per(total.replyMsSum, total.replied)} ms, cycle ${per(total.cycleMsSum, total.cycles)} ms; trend over the readings ${marks.join("/")} (least-squares slope, per 1,000 cycles): RSS ${trend(rss)}, heap ${trend(heap)}`,
       );
     } finally {
       unlisten();

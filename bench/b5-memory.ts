@@ -23,7 +23,7 @@ import { fixturePath } from "../src/audio/testing/fixtures.js";
 import type { AudioChunk } from "../src/audio/types.js";
 import { ReplyOnPause } from "../src/handlers/ReplyOnPause.js";
 import { Stream } from "../src/server/Stream.js";
-import { loadChild, type Memory, settleMemory, sleep } from "./b5-common.js";
+import { loadChild, type Memory, settleMemory, sleep, slope } from "./b5-common.js";
 import { runDrift } from "./b5-drift.js";
 import type { BenchReport } from "./report.js";
 import { round } from "./rtc-probe.js";
@@ -32,23 +32,14 @@ const LEVELS = (process.env.B5_LEVELS ?? "0,10,20,40").split(",").map(Number);
 const HOLD_MS = Number(process.env.B5_HOLD_MS ?? 5000);
 const PARTS = (process.env.B5_PARTS ?? "drift,sessions").split(",").map((s) => s.trim());
 const WARMUP_SESSIONS = 4;
+/** `B5_TRANSPORTS` (default all): the transports both parts run, e.g. `twilio`. */
+const TRANSPORTS = (process.env.B5_TRANSPORTS ?? "webrtc,websocket,twilio")
+  .toLowerCase()
+  .split(",")
+  .map((s) => s.trim());
 
 async function* echo(audio: AudioChunk) {
   yield audio;
-}
-
-/** Least-squares slope of y over x. */
-function slope(xs: number[], ys: number[]): number | null {
-  if (xs.length < 2) return null;
-  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < xs.length; i++) {
-    num += ((xs[i] as number) - mx) * ((ys[i] as number) - my);
-    den += ((xs[i] as number) - mx) ** 2;
-  }
-  return den === 0 ? null : num / den;
 }
 
 export async function run(): Promise<BenchReport[]> {
@@ -91,7 +82,8 @@ export async function run(): Promise<BenchReport[]> {
   try {
     // Drift first: its RSS readings then start below the per-session levels' high-water mark.
     if (PARTS.includes("drift")) reports.push(await runDrift(stream, server.url));
-    for (const t of PARTS.includes("sessions") ? transports : []) {
+    const wanted = transports.filter((t) => TRANSPORTS.includes(t.name.toLowerCase()));
+    for (const t of PARTS.includes("sessions") ? wanted : []) {
       const child = loadChild(t.script);
       const level = async (n: number): Promise<{ connected: number; mem: Memory }> => {
         let connected = 0;
