@@ -5,7 +5,9 @@
  * the GC roots of a few objects that exist only in the later snapshot (V8 keeps an object's id
  * across snapshots of the same isolate).
  *
- * `npx tsx bench/b5-heapdiff.ts before.heapsnapshot after.heapsnapshot [groups=12] [paths=4]`
+ * `npx tsx bench/b5-heapdiff.ts before.heapsnapshot after.heapsnapshot [groups=12] [paths=4]`;
+ * `B5_HEAPDIFF_WATCH=RTCPeerConnection,Session` also prints the counts of the groups whose name
+ * contains one of those words.
  */
 import { readFileSync } from "node:fs";
 
@@ -165,6 +167,17 @@ for (const r of top) {
   console.log(
     `  ${(r.dSize / 1024).toFixed(1).padStart(9)}  ${String(r.dCount).padStart(7)}  ${r.g}`,
   );
+}
+console.log("most grown in count (Δ count, Δ self size KiB, group):");
+for (const r of [...rows].sort((x, y) => y.dCount - x.dCount).slice(0, Number(nGroups))) {
+  console.log(
+    `  ${String(r.dCount).padStart(7)}  ${(r.dSize / 1024).toFixed(1).padStart(9)}  ${r.g}`,
+  );
+}
+const watch = process.env.B5_HEAPDIFF_WATCH?.split(",") ?? [];
+for (const w of watch) {
+  const a = [...ga.entries()].filter(([g]) => g.includes(w));
+  for (const [g, v] of a) console.log(`  watch ${g}: ${gb.get(g)?.count ?? 0} → ${v.count}`);
 }
 const tree = bfs(after);
 console.log("\nretaining paths of new objects (root first):");
