@@ -421,6 +421,8 @@ describe("SileroFrameVad", () => {
     expect(new SileroFrameVad({ version: "v5" }).modelPath).toMatch(/silero_vad_v5\.onnx$/);
     const a = getFrameVad();
     expect(getFrameVad()).toBe(a);
+    // The shared instance gathers frames of all sessions for at most 5 ms into one batch.
+    expect(a.batchDelayMs).toBe(5);
     expect(getFrameVad({ version: "v6" })).toBe(a);
     expect(a.version).toBe("v6");
     const b = getFrameVad({ version: "v5" });
