@@ -3,9 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AdditionalOutputs } from "../handlers/outputs.js";
 import { Stream } from "../server/Stream.js";
 import { post, waitFor } from "../server/testing/peers.js";
-import { openWs, type WsPeer } from "../server/testing/wsPeer.js";
+import type { WsPeer } from "../server/testing/wsPeer.js";
 import { InputEcho } from "./testing/inputEcho.js";
 import { REDIS_SERVER_PATH, RedisServer } from "./testing/redisServer.js";
+import { failure, startSession, websocketUrl } from "./testing/sessions.js";
 import { spawnNode, type TestNode } from "./testing/spawnNode.js";
 import { offerWithoutCandidates } from "./testing/tricklePeer.js";
 
@@ -16,31 +17,11 @@ import { offerWithoutCandidates } from "./testing/tricklePeer.js";
  */
 const hasRedis = existsSync(REDIS_SERVER_PATH);
 
-const wsUrl = (node: TestNode) => `${node.url.replace(/^http/, "ws")}/websocket/offer`;
+const wsUrl = (node: TestNode) => websocketUrl(node.url);
 
 async function health(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`${url}/health`);
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
-
-/**
- * Opens a WebSocket session with `id` and waits for the server's verdict: the messages after
- * `start` wait for the slot claim, so a pong means the session started.
- */
-async function startSession(url: string, id: string): Promise<WsPeer> {
-  const peer = await openWs(url);
-  peer.send({ event: "start", websocket_id: id });
-  peer.send({ event: "ping" });
-  await peer.waitFor(
-    () => peer.of("pong").length > 0 || peer.messages.some((m) => m.status === "failed"),
-    `verdict for ${id}`,
-  );
-  return peer;
-}
-
-function failure(peer: WsPeer): string | null {
-  const m = peer.messages.find((x) => x.status === "failed");
-  return m ? String((m.meta as { error?: string }).error) : null;
 }
 
 describe.runIf(hasRedis)("one service on Redis: two processes and this one", () => {

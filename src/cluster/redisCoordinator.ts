@@ -13,11 +13,12 @@ import {
 const log = getLogger("cluster");
 
 /**
- * Claims a slot atomically. Slots are one hash (id → node); a node's lease is a key with a
- * TTL that its heartbeat renews. Entries of nodes whose lease is gone are dropped as they are
- * met, so a dead process's slots come back within one lease.
+ * Lua: walks the slots hash (KEYS[1]) counting the live ones into `n`; entries of nodes whose
+ * lease key (`nodePrefix` .. node) is gone are dropped as they are met, so a dead process's
+ * slots come back within one lease. `onLive` runs for each live entry (`all[i]` is its id).
  */
-const CLAIM = `
+function liveSlots(nodePrefix: string, onLive = ""): string {
+  return `
 local all = redis.call('HGETALL', KEYS[1])
 local alive = {}
 local n = 0
@@ -25,34 +26,26 @@ for i = 1, #all, 2 do
   local owner = all[i + 1]
   local live = alive[owner]
   if live == nil then
-    live = redis.call('EXISTS', ARGV[4] .. owner) == 1
+    live = redis.call('EXISTS', ${nodePrefix} .. owner) == 1
     alive[owner] = live
   end
   if live then
-    if all[i] == ARGV[1] then return 'taken' end
+    ${onLive}
     n = n + 1
   else
     redis.call('HDEL', KEYS[1], all[i])
   end
-end
+end`;
+}
+
+/** Claims slot ARGV[1] for node ARGV[2] under limit ARGV[3] (ARGV[4]: lease key prefix). */
+const CLAIM = `${liveSlots("ARGV[4]", "if all[i] == ARGV[1] then return 'taken' end")}
 if n >= tonumber(ARGV[3]) then return 'full' end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 'ok'`;
 
-/** Counts live slots (dropping those of dead nodes). */
-const COUNT = `
-local all = redis.call('HGETALL', KEYS[1])
-local alive = {}
-local n = 0
-for i = 1, #all, 2 do
-  local owner = all[i + 1]
-  local live = alive[owner]
-  if live == nil then
-    live = redis.call('EXISTS', ARGV[1] .. owner) == 1
-    alive[owner] = live
-  end
-  if live then n = n + 1 else redis.call('HDEL', KEYS[1], all[i]) end
-end
+/** Counts live slots (ARGV[1]: lease key prefix). */
+const COUNT = `${liveSlots("ARGV[1]")}
 return n`;
 
 /** The owner of a slot, if its lease is alive. */

@@ -1,7 +1,8 @@
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../server/testing/peers.js";
-import { openWs, type WsPeer } from "../server/testing/wsPeer.js";
+import type { WsPeer } from "../server/testing/wsPeer.js";
+import { failure, startSession, websocketUrl } from "./testing/sessions.js";
 import { spawnNode, type TestNode } from "./testing/spawnNode.js";
 import { offerWithoutCandidates } from "./testing/tricklePeer.js";
 
@@ -45,22 +46,6 @@ function fresh(
   });
 }
 
-async function startSession(node: TestNode, id: string): Promise<WsPeer> {
-  const peer = await openWs(`${node.url.replace(/^http/, "ws")}/websocket/offer`);
-  peer.send({ event: "start", websocket_id: id });
-  peer.send({ event: "ping" });
-  await peer.waitFor(
-    () => peer.of("pong").length > 0 || peer.messages.some((m) => m.status === "failed"),
-    `verdict for ${id}`,
-  );
-  return peer;
-}
-
-const failure = (peer: WsPeer) => {
-  const m = peer.messages.find((x) => x.status === "failed");
-  return m ? String((m.meta as { error?: string }).error) : null;
-};
-
 describe("launch({ workers: 2 }) without Redis", () => {
   let node: TestNode;
   const open: WsPeer[] = [];
@@ -92,10 +77,11 @@ describe("launch({ workers: 2 }) without Redis", () => {
 
   it("the concurrency limit is counted across the workers", async () => {
     const peers: WsPeer[] = [];
-    for (const id of ["w-1", "w-2", "w-3"]) peers.push(await startSession(node, id));
+    for (const id of ["w-1", "w-2", "w-3"])
+      peers.push(await startSession(websocketUrl(node.url), id));
     open.push(...peers);
     expect(peers.map(failure)).toEqual([null, null, null]);
-    const fourth = await startSession(node, "w-4");
+    const fourth = await startSession(websocketUrl(node.url), "w-4");
     expect(failure(fourth)).toBe("concurrency_limit_reached");
     expect((await fresh("GET", `${node.url}/health`)).json.serviceConnections).toBe(3);
     await Promise.all(peers.map((p) => p.close()));
@@ -157,7 +143,7 @@ describe("launch({ workers: 2 }) without Redis", () => {
   }, 40_000);
 
   it("a killed worker's slots are freed at once and a new worker takes its place", async () => {
-    const peer = await startSession(node, "w-kill");
+    const peer = await startSession(websocketUrl(node.url), "w-kill");
     open.push(peer);
     expect(failure(peer)).toBeNull();
     // The WebRTC connection of the test before may still be live on a worker: kill every
@@ -177,7 +163,7 @@ describe("launch({ workers: 2 }) without Redis", () => {
         timeout: 10_000,
       })
       .toBe(0);
-    const again = await startSession(node, "w-kill");
+    const again = await startSession(websocketUrl(node.url), "w-kill");
     open.push(again);
     expect(failure(again)).toBeNull();
     await again.close();
