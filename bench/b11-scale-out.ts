@@ -13,7 +13,7 @@
  * (N = `B11_REF_N`, default 8, on the first server; the echo does not give back all it hears:
  * the VAD splits the sentence and a new turn cuts the reply still playing, so the ratio is
  * measured, not derived) — and caller underrun time < 1 % of the reply time received (20 ms per
- * media message). Steps 8, 16, 24, 32, 48, 64 until one fails, then bisection; a failing step
+ * media message). Steps 8, 16, 24, 32, 48, 64, 80, 96, 128 until one fails, then bisection; a failing step
  * is tried once more and fails only if the retry fails too (the cores are shared with other
  * people's work, which makes single windows noisy).
  *
@@ -33,8 +33,9 @@
  * are routed through the primary.
  *
  * Env knobs: `B11_PARTS=capacity,hook` (which parts), `B11_WORKERS=1,2`, `B11_STEPS=8,16,...`,
- * `B11_WARMUP_MS` (8000), `B11_MEASURE_MS` (8000), `B11_BUDGET_MS` (search budget per worker
- * count, 210000), `B11_RETRIES` (1), `B11_REF_N` (8; `B11_REF_RATIO=0.36` skips the reference step), `B11_HOOK_N`.
+ * `B11_WARMUP_MS` (8000), `B11_MEASURE_MS` (8000; keep it ≥ one loop of the audio, 7.9 s:
+ * shorter windows make out/in noisy), `B11_BUDGET_MS` (search budget per worker count, 210000),
+ * `B11_RETRIES` (1), `B11_REF_N` (8; `B11_REF_RATIO=0.36` skips the reference step), `B11_HOOK_N`.
  */
 import { type ChildProcess, fork, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -56,7 +57,7 @@ const env = process.env;
 const list = (v: string | undefined, d: number[]) => (v ? v.split(",").map(Number) : d);
 const PARTS = (env.B11_PARTS ?? "capacity,hook").split(",");
 const WORKER_COUNTS = list(env.B11_WORKERS, [1, 2]);
-const STEPS = list(env.B11_STEPS, [8, 16, 24, 32, 48, 64]);
+const STEPS = list(env.B11_STEPS, [8, 16, 24, 32, 48, 64, 80, 96, 128]);
 const WARMUP_MS = Number(env.B11_WARMUP_MS ?? 8000);
 const MEASURE_MS = Number(env.B11_MEASURE_MS ?? 8000);
 const BUDGET_MS = Number(env.B11_BUDGET_MS ?? 210_000);
@@ -66,6 +67,7 @@ const HOOK_N = Number(env.B11_HOOK_N ?? 500);
 /** A failing step is run again this many times; it fails only if every try fails. */
 const RETRIES = Number(env.B11_RETRIES ?? 1);
 const HOOK_WARMUP = 50;
+const IDLE_MS = 4000;
 const FIXTURE = "leopard__test__8k_mulaw.wav";
 const SILENCE_MS = 2000;
 /** Pass rule: media ratio ≥ this share of the reference; underrun time < this share of reply time. */
@@ -293,6 +295,8 @@ async function capacity(): Promise<{ steps: Step[]; summary: BenchReport; table:
   const steps: Step[] = [];
   let refRatio = REF_RATIO;
   const capacityOf = new Map<number, { pass: number; fail: number | null }>();
+  /** Server CPU with no call, % of one core, per worker count. */
+  const idleOf = new Map<number, number>();
   try {
     for (const workers of WORKER_COUNTS) {
       const began = performance.now();
@@ -305,6 +309,19 @@ async function capacity(): Promise<{ steps: Step[]; summary: BenchReport; table:
           `B11: workers=${workers} server ${server.url} pids ${pids.join(",")} (primary ${server.pid})`,
         );
         const wsUrl = `${server.url.replace(/^http/, "ws")}/telephone/handler`;
+        // What the processes cost with no call (timers, the VAD workers), over IDLE_MS.
+        await sleep(1000);
+        const idle0 = pids.map(procCpuMs);
+        const idleT0 = performance.now();
+        await sleep(IDLE_MS);
+        const idleWall = performance.now() - idleT0;
+        const idle = pids.reduce((sum, _, i) => {
+          const a = idle0[i];
+          const b = procCpuMs(pids[i] ?? 0);
+          return sum + (a != null && b != null ? ((b - a) / idleWall) * 100 : 0);
+        }, 0);
+        idleOf.set(workers, idle);
+        console.error(`B11: workers=${workers} idle server CPU ${idle.toFixed(1)}%`);
 
         const step = async (n: number, reference = false, attempt = 1): Promise<Step> => {
           const started = await child.request(
@@ -460,6 +477,8 @@ async function capacity(): Promise<{ steps: Step[]; summary: BenchReport; table:
       workers: w,
       "largest passing N": c?.pass ?? null,
       "first failing N": c?.fail ?? null,
+      "idle server CPU %": round(idleOf.get(w) ?? null, 1),
+      "calls/worker at N": s ? s.spread.join("/") : null,
       "server CPU % at N": s ? round(s.serverCpuPct, 0) : null,
       "client CPU % at N": s ? round(s.client.cpuPct, 0) : null,
       "machine busy % at N": s ? round(s.machineBusyPct, 0) : null,
@@ -477,6 +496,7 @@ async function capacity(): Promise<{ steps: Step[]; summary: BenchReport; table:
     `server: bench/b11-server.ts in its own process (node --import tsx), ReplyOnPause(echo) with real Silero, launch({ port: 0, workers }); load: bench/b9-load.ts child (TwilioCallSimulator calls, ${FIXTURE} + ${SILENCE_MS / 1000} s silence looped in real time); nothing pinned: the server processes (and their VAD threads) and the load child share the machine's ${cpus().length} cores`,
     `each step: connect N calls, ${WARMUP_MS / 1000} s warm-up, ${MEASURE_MS / 1000} s measured; steps ${STEPS.join(", ")} until the first failure, then bisection (budget ${BUDGET_MS / 1000} s per worker count); a failing step is tried ${RETRIES} more time(s) (column try) and fails only if every try fails: other people's work on the shared cores makes single windows noisy`,
     "server CPU % = Σ over the primary and its workers of /proc/<pid>/stat utime+stime in the window / wall time (100 % = one core; per process: primary first with workers); worker pids from GET /health on fresh TCP connections; calls/worker = each worker's live connections after connecting",
+    `idle server CPU % = the server processes' CPU over ${IDLE_MS / 1000} s with no call, right after start`,
     "client CPU % = the load child's own CPU (process.cpuUsage); machine busy % = /proc/stat over all cores (200 % = both); other CPU % = machine − server − client (other people's work on the shared machine)",
     ratio !== null
       ? `sessions(workers:2) / sessions(workers:1) = ${two?.pass} / ${one?.pass} = ${ratio.toFixed(2)} (goal ≥ 1.8)`
