@@ -54,12 +54,20 @@ export class InputConverter {
     }
     const channelData = this.#split(samples, inChannels);
     let out: Int16Array;
+    /** Whether `out` is a new array of this converter's own (not the caller's samples). */
+    let own = true;
+    const first = channelData[0];
     if (
       rate === this.#targetRate &&
       samples instanceof Int16Array &&
       this.#channels === inChannels
     ) {
       out = samples;
+      own = false;
+    } else if (rate === this.#targetRate && this.#channels === 1 && first instanceof Int16Array) {
+      // Stereo int16 at the handler's rate (WebRTC's 48 kHz): the int16 downmix is the frame;
+      // converting it to float and back would give the same samples.
+      out = first;
     } else {
       if (rate !== this.#sourceRate) {
         // Notes only while the wire rate never changes (else the alignment would restart).
@@ -78,10 +86,17 @@ export class InputConverter {
       const resampled = floats.map((c, i) =>
         rate === this.#targetRate ? c : (this.#resamplers[i] as StreamingResampler).process(c),
       );
-      out = floatToInt16Rounded(interleave(resampled));
+      out = floatToInt16Rounded(
+        resampled.length === 1 ? (resampled[0] as Float32Array) : interleave(resampled),
+      );
     }
     if (this.#notes === null) this.#notes = false;
-    const frames = (this.#reframer as Reframer<Int16Array>).push(out);
+    const reframer = this.#reframer as Reframer<Int16Array>;
+    // A whole frame of our own with nothing buffered is the frame itself (no copy).
+    const frames =
+      own && reframer.buffered === 0 && out.length === this.#frameSize * this.#channels
+        ? [out]
+        : reframer.push(out);
     if (this.#notes) for (const f of frames) this.#note(f);
     return frames;
   }

@@ -3,6 +3,10 @@
  * later (with its prefix padding, or merged with the turn before it). Positions are absolute
  * sample indices since the connection started.
  *
+ * Chunks are kept by reference with their start positions, so `slice` finds its first chunk by
+ * binary search and `trimBefore` drops chunks by moving an index (a phone call appends 300
+ * chunks a second: no per-call walk over the whole turn, no array shifts).
+ *
  * @example
  * ```ts
  * const store = new AudioStore();
@@ -13,6 +17,10 @@
  */
 export class AudioStore {
   #chunks: Int16Array[] = [];
+  /** Absolute start of each chunk in `#chunks`. */
+  #starts: number[] = [];
+  /** Index of the first chunk still kept. */
+  #head = 0;
   #start = 0;
   #end = 0;
 
@@ -30,6 +38,7 @@ export class AudioStore {
   append(samples: Int16Array): void {
     if (samples.length === 0) return;
     this.#chunks.push(samples);
+    this.#starts.push(this.#end);
     this.#end += samples.length;
   }
 
@@ -39,29 +48,50 @@ export class AudioStore {
     const b = Math.min(this.#end, Math.floor(to));
     if (b <= a) return new Int16Array(0);
     const out = new Int16Array(b - a);
-    let pos = this.#start;
+    const chunks = this.#chunks;
+    const starts = this.#starts;
+    // The last chunk starting at or before `a`.
+    let lo = this.#head;
+    let hi = chunks.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((starts[mid] as number) <= a) lo = mid;
+      else hi = mid - 1;
+    }
     let o = 0;
-    for (const c of this.#chunks) {
-      const cEnd = pos + c.length;
-      if (cEnd > a && pos < b) {
-        const s = Math.max(a, pos) - pos;
-        const e = Math.min(b, cEnd) - pos;
+    for (let i = lo; i < chunks.length; i++) {
+      const c = chunks[i] as Int16Array;
+      const pos = starts[i] as number;
+      if (pos >= b) break;
+      const s = Math.max(a, pos) - pos;
+      const e = Math.min(b, pos + c.length) - pos;
+      if (e > s) {
         out.set(c.subarray(s, e), o);
         o += e - s;
       }
-      pos = cEnd;
-      if (pos >= b) break;
     }
     return out;
   }
 
   /** Forgets whole chunks that end at or before `sample`. */
   trimBefore(sample: number): void {
-    while (this.#chunks.length > 0) {
-      const first = this.#chunks[0] as Int16Array;
+    const chunks = this.#chunks;
+    let head = this.#head;
+    while (head < chunks.length) {
+      const first = chunks[head] as Int16Array;
       if (this.#start + first.length > sample) break;
-      this.#chunks.shift();
+      chunks[head] = EMPTY; // let the GC have it now
+      head++;
       this.#start += first.length;
     }
+    // Compact now and then, in one step, when the dropped part is the larger one.
+    if (head >= 256 && head * 2 >= chunks.length) {
+      chunks.splice(0, head);
+      this.#starts.splice(0, head);
+      head = 0;
+    }
+    this.#head = head;
   }
 }
+
+const EMPTY = new Int16Array(0);

@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { AudioStore } from "./audioStore.js";
+
+/** A small deterministic PRNG (mulberry32). */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe("AudioStore", () => {
+  it("slices match a flat copy of everything appended, across trims and compactions", () => {
+    const rnd = prng(7);
+    const store = new AudioStore();
+    const all: number[] = [];
+    for (let step = 0; step < 3000; step++) {
+      const n = Math.floor(rnd() * 200);
+      const chunk = Int16Array.from({ length: n }, () => Math.floor(rnd() * 65536) - 32768);
+      store.append(chunk);
+      all.push(...chunk);
+      expect(store.end).toBe(all.length);
+      if (rnd() < 0.3) store.trimBefore(store.end - Math.floor(rnd() * 5000));
+      const from = store.start + Math.floor(rnd() * (store.end - store.start + 1)) - 10;
+      const to = from + Math.floor(rnd() * 3000);
+      const got = store.slice(from, to);
+      const a = Math.max(store.start, from);
+      const b = Math.min(store.end, to);
+      expect(Array.from(got)).toEqual(b > a ? all.slice(a, b) : []);
+    }
+    expect(store.start).toBeGreaterThan(0);
+  });
+
+  it("trimBefore drops whole chunks only; slice clamps to what is kept", () => {
+    const store = new AudioStore();
+    store.append(new Int16Array([1, 2, 3]));
+    store.append(new Int16Array([4, 5]));
+    store.append(new Int16Array(0));
+    store.append(new Int16Array([6]));
+    store.trimBefore(4); // the first chunk ends at 3: dropped; the second ends at 5: kept
+    expect(store.start).toBe(3);
+    expect(Array.from(store.slice(0))).toEqual([4, 5, 6]);
+    expect(Array.from(store.slice(4, 5))).toEqual([5]);
+    expect(store.slice(6, 10)).toHaveLength(0);
+    store.trimBefore(100);
+    expect(store.start).toBe(6);
+    expect(store.slice(0)).toHaveLength(0);
+  });
+});
