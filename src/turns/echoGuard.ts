@@ -55,10 +55,11 @@ export class EchoGuard {
       let bestMean = 0;
       let bestLag = -1;
       for (let lag = 0; lag <= MAX_LAG_MS; lag += LAG_STEP_MS) {
-        const spread = fitAt(history, sent, lag);
-        if (spread >= 0 && spread < bestSpread) {
+        if (!fitAt(history, sent, lag)) continue;
+        const spread = FIT[1] as number;
+        if (spread < bestSpread) {
           bestSpread = spread;
-          bestMean = fitMean;
+          bestMean = FIT[0] as number;
           bestLag = lag;
         }
       }
@@ -109,44 +110,57 @@ function clampDb(db: number): number {
 
 /** Level of the frame that was playing at `t` (the last one released at or before it). */
 function sentLevelAt(sent: ReadonlyArray<{ at: number; db: number }>, t: number): number | null {
+  const k = sentIndexAt(sent, t);
+  return k < 0 ? null : clampDb((sent[k] as { db: number }).db);
+}
+
+/**
+ * Index of the frame that was playing at `t`, or −1 (before the first, or more than two frames
+ * after the last at or before it). An integer, so the hot loop boxes no numbers.
+ */
+function sentIndexAt(sent: ReadonlyArray<{ at: number; db: number }>, t: number): number {
   let lo = 0;
   let hi = sent.length - 1;
-  if (hi < 0 || (sent[0] as { at: number }).at > t) return null;
+  if (hi < 0 || (sent[0] as { at: number }).at > t) return -1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
     if ((sent[mid] as { at: number }).at <= t) lo = mid;
     else hi = mid - 1;
   }
-  const s = sent[lo] as { at: number; db: number };
-  return t - s.at > 2 * LAG_STEP_MS ? null : clampDb(s.db);
+  return t - (sent[lo] as { at: number }).at > 2 * LAG_STEP_MS ? -1 : lo;
 }
 
-/** The mean of the last {@link fitAt} that found data. */
-let fitMean = 0;
+/** Result of the last {@link fitAt} that found data: mean, spread (a typed array: no boxing). */
+const FIT = new Float64Array(2);
 
 /**
- * Spread (standard deviation) of heard − sent at one delay, with the mean left in `fitMean`;
- * −1 without data.
+ * Mean and spread (standard deviation) of heard − sent at one delay, left in `FIT`; false
+ * without data.
  */
 function fitAt(
   heard: ReadonlyArray<{ at: number; db: number }>,
   sent: ReadonlyArray<{ at: number; db: number }>,
   lag: number,
-): number {
+): boolean {
   let sum = 0;
   let sumSq = 0;
   let n = 0;
-  for (const h of heard) {
-    const s = sentLevelAt(sent, h.at - lag);
+  for (let i = 0; i < heard.length; i++) {
+    const h = heard[i] as { at: number; db: number };
+    const k = sentIndexAt(sent, h.at - lag);
+    if (k < 0) continue;
+    const sdb = (sent[k] as { db: number }).db;
+    const s = Number.isFinite(sdb) ? Math.max(FLOOR_DB, sdb) : FLOOR_DB;
     // Before the reply started, or silence in what was sent: says nothing about the echo path.
-    if (s === null || s <= FLOOR_DB + 20) continue;
+    if (s <= FLOOR_DB + 20) continue;
     const r = h.db - s;
     sum += r;
     sumSq += r * r;
     n++;
   }
-  if (n < MIN_FIT_FRAMES) return -1;
+  if (n < MIN_FIT_FRAMES) return false;
   const mean = sum / n;
-  fitMean = mean;
-  return Math.sqrt(Math.max(0, sumSq / n - mean * mean));
+  FIT[0] = mean;
+  FIT[1] = Math.sqrt(Math.max(0, sumSq / n - mean * mean));
+  return true;
 }
