@@ -11,8 +11,10 @@
  * default) with no cycle in flight. Reports slots still held and handler copies left (both must
  * be 0), and the RSS / heap / external drift from the baseline (goal: RSS < 10 MB).
  *
- * `B5_SNAPSHOT_DIR=<dir>` also writes a V8 heap snapshot at the baseline and at the end of each
- * transport (`b5-<transport>-before/after.heapsnapshot`) to compare in DevTools.
+ * `B5_SNAPSHOT_DIR=<dir>` also writes a V8 heap snapshot at the baseline and at each reading
+ * (`b5-<transport>-before.heapsnapshot`, `b5-<transport>-<cycles>.heapsnapshot`) to compare with
+ * bench/b5-heapdiff.ts or in DevTools. Each snapshot adds tens of MiB of RSS: RSS figures of such
+ * a run are not comparable.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -159,6 +161,7 @@ export async function runDrift(stream: Stream, baseUrl: string): Promise<BenchRe
         done = mark;
         last = await reading();
         rows.push(row(done, last, total));
+        if (SNAPSHOT_DIR) writeHeapSnapshot(join(SNAPSHOT_DIR, `b5-${t}-${done}.heapsnapshot`));
         marks.push(done);
         rss.push(last.mem.rss);
         heap.push(last.mem.heap);
@@ -167,7 +170,6 @@ export async function runDrift(stream: Stream, baseUrl: string): Promise<BenchRe
         );
       }
       const cyclesS = (performance.now() - tc) / 1000;
-      if (SNAPSHOT_DIR) writeHeapSnapshot(join(SNAPSHOT_DIR, `b5-${t}-after.heapsnapshot`));
       const drift = last.mem.rss - base.mem.rss;
       const pass = drift < 10 && last.live === 0 && last.handlers === 0 && total.slotTimeouts === 0;
       verdicts.push(`${NAMES[t]} ${pass ? "yes" : "NO"}`);
