@@ -304,6 +304,11 @@ async function capacity(): Promise<{ steps: Step[]; summary: BenchReport; table:
       try {
         const health = await healthAll(server.url, Math.max(1, server.workers.length));
         const workerPids = [...health.keys()];
+        if (workerPids.length < Math.max(1, server.workers.length)) {
+          throw new Error(
+            `GET /health reached ${workerPids.length} of ${server.workers.length} workers`,
+          );
+        }
         const pids = workers > 1 ? [server.pid, ...workerPids] : workerPids;
         console.error(
           `B11: workers=${workers} server ${server.url} pids ${pids.join(",")} (primary ${server.pid})`,
