@@ -69,13 +69,22 @@ export function toPitchRate(audio: AudioChunk): Float32Array {
   const scale = samples instanceof Int16Array ? 1 / 32768 : 1;
   const channels = layout === "stereo" ? 2 : 1;
   const frames = Math.floor(samples.length / channels);
-  const mono = new Float32Array(frames);
-  for (let i = 0; i < frames; i++) {
-    let s = 0;
-    for (let c = 0; c < channels; c++) s += samples[i * channels + c] ?? 0;
-    mono[i] = (s / channels) * scale;
+  let mono: ArrayLike<number>;
+  /** Factor applied when reading `mono` (int16 mono is read in place, scaled: exact). */
+  let monoScale = 1;
+  if (channels === 1 && rate !== PITCH_RATE) {
+    mono = samples;
+    monoScale = scale;
+  } else {
+    const m = new Float32Array(frames);
+    for (let i = 0; i < frames; i++) {
+      let s = 0;
+      for (let c = 0; c < channels; c++) s += samples[i * channels + c] ?? 0;
+      m[i] = (s / channels) * scale;
+    }
+    if (rate === PITCH_RATE) return m;
+    mono = m;
   }
-  if (rate === PITCH_RATE) return mono;
   const step = rate / PITCH_RATE;
   const n = Math.floor(frames / step);
   const out = new Float32Array(n);
@@ -88,7 +97,7 @@ export function toPitchRate(audio: AudioChunk): Float32Array {
     let k = 0;
     for (let i = i0 - half; i <= i0 + half; i++) {
       if (i < 0 || i >= frames) continue;
-      s += mono[i] ?? 0;
+      s += (mono[i] ?? 0) * monoScale;
       k++;
     }
     out[j] = k > 0 ? s / k : 0;
@@ -129,6 +138,7 @@ export function trackPitchAt8k(x: Float32Array, options: PitchOptions = {}): Pit
   const maxLag = Math.ceil(PITCH_RATE / minF0);
   const span = win + maxLag;
   const d = new Float64Array(maxLag + 2);
+  const running = new Float64Array(1);
   const out: PitchFrame[] = [];
   for (let start = 0; start + span <= x.length; start += hop) {
     let energy = 0;
@@ -142,22 +152,24 @@ export function trackPitchAt8k(x: Float32Array, options: PitchOptions = {}): Pit
       out.push({ timeS, f0: null, db });
       continue;
     }
-    // Difference function and its cumulative mean normalisation.
-    let running = 0;
+    // Difference function and its cumulative mean normalisation, computed lag by lag only as
+    // far as the search needs (the first dip below the threshold, its local minimum and one
+    // more lag for the interpolation): voiced frames stop about halfway.
+    running[0] = 0;
     d[0] = 1;
-    for (let tau = 1; tau <= maxLag + 1; tau++) {
-      let s = 0;
-      for (let i = 0; i < win; i++) {
-        const diff = (x[start + i] ?? 0) - (x[start + i + tau] ?? 0);
-        s += diff * diff;
-      }
-      running += s;
-      d[tau] = running > 0 ? (s * tau) / running : 1;
-    }
+    let computed = 0;
     let lag = -1;
     for (let tau = minLag; tau <= maxLag; tau++) {
-      if ((d[tau] ?? 1) < threshold) {
-        while (tau + 1 <= maxLag && (d[tau + 1] ?? 1) < (d[tau] ?? 1)) tau++;
+      if (computed < tau + 1)
+        computed = fillDifference(x, d, running, start, win, computed, tau + 1);
+      if (d[tau]! < threshold) {
+        for (;;) {
+          if (computed < tau + 1) {
+            computed = fillDifference(x, d, running, start, win, computed, tau + 1);
+          }
+          if (tau + 1 <= maxLag && d[tau + 1]! < d[tau]!) tau++;
+          else break;
+        }
         lag = tau;
         break;
       }
@@ -175,4 +187,32 @@ export function trackPitchAt8k(x: Float32Array, options: PitchOptions = {}): Pit
     out.push({ timeS, f0: PITCH_RATE / refined, db });
   }
   return out;
+}
+
+/**
+ * Computes the normalised difference `d[t]` for `t = computed + 1 ..= upTo` of the frame at
+ * `start` (YIN steps 2–3), carrying the cumulative sum in `running[0]`; returns `upTo`.
+ */
+function fillDifference(
+  x: Float32Array,
+  d: Float64Array,
+  running: Float64Array,
+  start: number,
+  win: number,
+  computed: number,
+  upTo: number,
+): number {
+  let acc = running[0]!;
+  const end = start + win;
+  for (let t = computed + 1; t <= upTo; t++) {
+    let s = 0;
+    for (let i = start; i < end; i++) {
+      const diff = x[i]! - x[i + t]!;
+      s += diff * diff;
+    }
+    acc += s;
+    d[t] = acc > 0 ? (s * t) / acc : 1;
+  }
+  running[0] = acc;
+  return upTo;
 }
