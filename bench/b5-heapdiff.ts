@@ -180,6 +180,32 @@ for (const w of watch) {
   for (const [g, v] of a) console.log(`  watch ${g}: ${gb.get(g)?.count ?? 0} → ${v.count}`);
 }
 const tree = bfs(after);
+// Objects in both snapshots that grew in place (a backing store of a growing Map, Set or array).
+const beforeSize = new Map<number, number>();
+for (let i = 0; i < before.count; i++) beforeSize.set(before.id(i), before.size(i));
+const grewInPlace: { i: number; d: number }[] = [];
+for (let i = 0; i < after.count; i++) {
+  const b = beforeSize.get(after.id(i));
+  if (b !== undefined && after.size(i) - b > 0) grewInPlace.push({ i, d: after.size(i) - b });
+}
+grewInPlace.sort((x, y) => y.d - x.d);
+const freshBig: number[] = [];
+for (let i = 0; i < after.count; i++) {
+  if (!beforeIds.has(after.id(i)) && after.size(i) >= 4096) freshBig.push(i);
+}
+freshBig.sort((x, y) => after.size(y) - after.size(x));
+console.log("\nlargest new objects (≥ 4 KiB; size bytes, retaining path):");
+for (const i of freshBig.slice(0, Number(nPaths))) {
+  console.log(
+    `  ${after.size(i)} ${group(after, i)} @${after.id(i)}:\n      ${pathOf(after, tree, i)}`,
+  );
+}
+console.log("\nobjects grown in place (Δ self size bytes, size now, retaining path):");
+for (const { i, d } of grewInPlace.slice(0, Number(nPaths))) {
+  console.log(
+    `  +${d} (${after.size(i)}) ${group(after, i)} @${after.id(i)}:\n      ${pathOf(after, tree, i)}`,
+  );
+}
 console.log("\nretaining paths of new objects (root first):");
 for (const r of top.filter((x) => x.dCount > 0).slice(0, Number(nPaths))) {
   const fresh = r.a.nodes.filter((i) => !beforeIds.has(after.id(i)));
