@@ -6,6 +6,9 @@
  * still held, handler copies left, and the memory drift between a baseline (after a warm-up)
  * and the end, both measured after forced garbage collections. Clients and server share the
  * process: the figures include both.
+ * The server's memory alone (clients in a child process), with `ReplyOnPause` and the Silero
+ * frame VAD, over 1,000 cycles of each of WebRTC, WebSocket and Twilio, is B5's drift part
+ * (bench/b5-drift.ts, `npm run bench -- b5`).
  *
  * `npm run bench -- churn` (GC is exposed at run time through `v8.setFlagsFromString`, so no
  * `--expose-gc` flag is needed).
