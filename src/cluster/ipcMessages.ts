@@ -26,7 +26,8 @@ export type ToPrimary =
   | { fastrtc: "publish"; id: string; message: OutputMessage }
   | { fastrtc: "subscribe"; id: string }
   | { fastrtc: "unsubscribe"; id: string }
-  | { fastrtc: "listening"; port: number; url: string }
+  | { fastrtc: "ready" }
+  | { fastrtc: "load"; live: number }
   | { fastrtc: "failed"; error: string };
 
 /**
@@ -38,7 +39,9 @@ export type ToWorker =
   | ({ fastrtc: "answer"; rid: number } & IpcReply)
   | { fastrtc: "call"; rid: number; call: RoutedCall }
   | { fastrtc: "out"; id: string; message: OutputMessage }
-  | { fastrtc: "drain"; timeoutMs: number };
+  | { fastrtc: "drain"; timeoutMs: number }
+  /** Sent with a TCP socket handle: serve this connection. */
+  | { fastrtc: "socket" };
 
 /**
  * True for a message of this protocol (and not one of the app's own).

@@ -1,4 +1,5 @@
 import cluster from "node:cluster";
+import type { Socket } from "node:net";
 import { isClusterMessage, type ToPrimary, type ToWorker, WORKER_NODE_ENV } from "./ipcMessages.js";
 
 /**
@@ -24,28 +25,50 @@ function toPrimary(message: ToPrimary): void {
   }
 }
 
+/** How often a worker tells the primary how many connections it serves (when it changed). */
+const LOAD_REPORT_MS = 250;
+
 /**
- * Tells the primary that this worker listens at `url` (or could not start), and calls `drain`
- * when the primary asks the worker to drain (shutdown).
+ * What a worker of `launch({ workers })` does once its server is ready: it takes the
+ * connections the primary hands it (`serve`), reports its live connection count (`live`) so
+ * the primary hands new ones to the least loaded worker, and drains when asked.
+ *
+ * @internal
+ */
+export interface WorkerRole {
+  serve(socket: Socket): void;
+  live(): number;
+  drain(timeoutMs: number): void;
+}
+
+/**
+ * Tells the primary that this worker is ready (or could not start), and plays `role` from then
+ * on.
  *
  * @example
  * ```ts
- * reportWorkerStarted({ port: 7860, url: "http://127.0.0.1:7860" }, (ms) => stream.drain(ms));
+ * reportWorkerStarted({ serve: (s) => server.emit("connection", s), live: () => n, drain: (ms) => stream.drain(ms) });
  * ```
  * @internal
  */
-export function reportWorkerStarted(
-  started: { port: number; url: string } | { error: string },
-  drain: (timeoutMs: number) => void,
-): void {
-  if ("error" in started) {
-    toPrimary({ fastrtc: "failed", error: started.error });
+export function reportWorkerStarted(role: WorkerRole | { error: string }): void {
+  if ("error" in role) {
+    toPrimary({ fastrtc: "failed", error: role.error });
     return;
   }
-  process.on("message", (message: unknown) => {
-    if (isClusterMessage(message) && (message as ToWorker).fastrtc === "drain") {
-      drain((message as Extract<ToWorker, { fastrtc: "drain" }>).timeoutMs);
-    }
+  process.on("message", (message: unknown, handle: unknown) => {
+    if (!isClusterMessage(message)) return;
+    const m = message as ToWorker;
+    if (m.fastrtc === "drain") role.drain(m.timeoutMs);
+    else if (m.fastrtc === "socket" && handle) role.serve(handle as Socket);
   });
-  toPrimary({ fastrtc: "listening", port: started.port, url: started.url });
+  let reported = -1;
+  const report = setInterval(() => {
+    const live = role.live();
+    if (live === reported) return;
+    reported = live;
+    toPrimary({ fastrtc: "load", live });
+  }, LOAD_REPORT_MS);
+  report.unref();
+  toPrimary({ fastrtc: "ready" });
 }

@@ -1,4 +1,5 @@
 import cluster, { type Worker } from "node:cluster";
+import { createServer, type Server, type Socket } from "node:net";
 import { getLogger } from "../logger.js";
 import type { OutputMessage } from "./coordinatorTypes.js";
 import {
@@ -26,6 +27,11 @@ export interface WorkerHubOptions {
   drainTimeoutMs: number;
   /** Coordinate slots here (no Redis); false when the workers use Redis themselves. */
   coordinate: boolean;
+  /** Where the primary accepts connections for the workers. */
+  port: number;
+  host: string;
+  /** The base URL for the bound port. */
+  urlFor(port: number): string;
 }
 
 /**
@@ -49,18 +55,44 @@ interface Member {
   node: string;
   /** Forwarded calls this worker has not answered: primary rid → asker. */
   owed: Set<number>;
+  /** Ready to serve connections. */
+  ready: boolean;
+  /** Live connections, as the worker last reported. */
+  live: number;
+  /** Sockets handed to it since that report (their sessions may not be counted yet). */
+  handed: number;
 }
 
 /**
- * Forks `count` workers that re-run the app's entry script (`node:cluster`), share its port,
- * and, without Redis, keeps their slots here: claims and releases, the owner of each id,
+ * The worker with the fewest live connections (counting those just handed to it); ties go to
+ * the one handed fewer since its report, then in turn.
+ */
+function leastLoaded(members: Iterable<Member>, turn: number): Member | null {
+  const ready = [...members].filter((m) => m.ready && m.worker.isConnected());
+  if (ready.length === 0) return null;
+  let best: Member | null = null;
+  for (let i = 0; i < ready.length; i++) {
+    const m = ready[(turn + i) % ready.length] as Member;
+    if (best === null || m.live + m.handed < best.live + best.handed) best = m;
+  }
+  return best;
+}
+
+/**
+ * Forks `count` workers that re-run the app's entry script (`node:cluster`), accepts the
+ * connections on the app's port itself and hands each (paused, as a socket handle) to the
+ * worker with the fewest live connections (node:cluster's own round robin ignores load: it split
+ * 40 calls 4/36), and, without Redis, keeps the workers' slots here: claims and releases, the owner of each id,
  * calls routed to the owning worker, and outputs fanned out to the workers whose clients
  * listen. A worker that exits has its slots freed at once and is replaced (unless closing).
  *
  * @example
  * ```ts
  * // what launch({ port: 7860, workers: 4 }) does in the primary
- * const hub = await startWorkers({ count: 4, drainTimeoutMs: 30_000, coordinate: true });
+ * const hub = await startWorkers({
+ *   count: 4, drainTimeoutMs: 30_000, coordinate: true,
+ *   port: 7860, host: "0.0.0.0", urlFor: (port) => `http://127.0.0.1:${port}`,
+ * });
  * console.log(hub.url);
  * ```
  * @internal
@@ -150,29 +182,33 @@ export async function startWorkers(options: WorkerHubOptions): Promise<WorkerHub
         subscribers.get(message.id)?.delete(from);
         if (subscribers.get(message.id)?.size === 0) subscribers.delete(message.id);
         return;
-      case "listening":
+      case "ready":
+      case "load":
       case "failed":
         return;
     }
   };
 
-  // Every worker listens with the app's own launch options: node:cluster gives workers that
-  // listen on the same host and port (also port 0) one shared socket held by this process.
-  const fork = (): Promise<{ port: number; url: string }> => {
+  const fork = (): Promise<void> => {
     const node = `w${++serial}`;
     const worker = cluster.fork({ ...options.env, [WORKER_NODE_ENV]: node });
-    const member: Member = { worker, node, owed: new Set() };
+    const member: Member = { worker, node, owed: new Set(), ready: false, live: 0, handed: 0 };
     members.set(node, member);
-    const started = new Promise<{ port: number; url: string }>((resolve, reject) => {
+    const started = new Promise<void>((resolve, reject) => {
       worker.on("message", (message: unknown) => {
         if (!isClusterMessage(message)) return;
         const m = message as ToPrimary;
-        if (m.fastrtc === "listening") resolve({ port: m.port, url: m.url });
-        else if (m.fastrtc === "failed") reject(new Error(`worker ${node}: ${m.error}`));
+        if (m.fastrtc === "ready") {
+          member.ready = true;
+          resolve();
+        } else if (m.fastrtc === "load") {
+          member.live = m.live;
+          member.handed = 0;
+        } else if (m.fastrtc === "failed") reject(new Error(`worker ${node}: ${m.error}`));
         else if (options.coordinate) onMessage(node, m);
       });
       worker.once("exit", (code, signal) => {
-        reject(new Error(`worker ${node} exited (${signal ?? code}) before it listened`));
+        reject(new Error(`worker ${node} exited (${signal ?? code}) before it was ready`));
       });
     });
     worker.once("exit", (code, signal) => {
@@ -191,22 +227,51 @@ export async function startWorkers(options: WorkerHubOptions): Promise<WorkerHub
     return started;
   };
 
-  let started: { port: number; url: string }[];
+  let turn = 0;
+  const handOut = (socket: Socket) => {
+    const target = leastLoaded(members.values(), turn++);
+    if (!target) {
+      socket.destroy();
+      return;
+    }
+    target.handed++;
+    try {
+      target.worker.send({ fastrtc: "socket" } satisfies ToWorker, socket, (err) => {
+        if (err) socket.destroy();
+      });
+    } catch {
+      socket.destroy();
+    }
+  };
+
+  let listener: Server | null = null;
   try {
-    started = await Promise.all(Array.from({ length: options.count }, () => fork()));
+    await Promise.all(Array.from({ length: options.count }, () => fork()));
+    const server = createServer({ pauseOnConnect: true }, handOut);
+    listener = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(options.port, options.host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
   } catch (err) {
     closing = true;
+    listener?.close();
     for (const m of members.values()) m.worker.kill("SIGKILL");
     throw err;
   }
-  const first = started[0] as { port: number; url: string };
+  const address = listener.address();
+  const port = typeof address === "object" && address !== null ? address.port : options.port;
 
   return {
-    port: first.port,
-    url: first.url,
+    port,
+    url: options.urlFor(port),
     nodes: () => [...members.keys()],
     close: async () => {
       closing = true;
+      listener?.close();
       const exits = [...members.values()].map(
         (m) =>
           new Promise<void>((resolve) => {

@@ -72,12 +72,17 @@ export async function launchStream(
   }
   const handleSignals = options.handleSignals ?? true;
   const inWorker = workerNodeId() !== null;
+  const shownHost = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
+  const urlFor = (p: number) => `${https ? "https" : "http"}://${shownHost}:${p}`;
 
   if (workers > 1 && cluster.isPrimary) {
     const hub = await startWorkers({
       count: workers,
       drainTimeoutMs: drainMs,
       coordinate: true,
+      port,
+      host,
+      urlFor,
     });
     log.info("listening", { url: hub.url, workers });
     let closing: Promise<void> | null = null;
@@ -98,8 +103,8 @@ export async function launchStream(
   }
 
   let server: ReturnType<typeof createServer>;
-  let url: string;
-  let bound: number;
+  let url = "";
+  let bound = 0;
   try {
     const warm = (stream.handler as { warmup?: () => Promise<void> }).warmup;
     if (typeof warm === "function") await warm.call(stream.handler);
@@ -109,23 +114,25 @@ export async function launchStream(
       ? createHttpsServer({ key: https.key, cert: https.cert }, listener)
       : createServer(listener);
     attachUpgrades(stream, server, {});
-    const s = server;
-    await new Promise<void>((resolve, reject) => {
-      s.once("error", reject);
-      s.listen(port, host, () => {
-        s.off("error", reject);
-        resolve();
+    // A worker does not listen: its primary accepts on the port and hands it connections.
+    if (!inWorker) {
+      const s = server;
+      await new Promise<void>((resolve, reject) => {
+        s.once("error", reject);
+        s.listen(port, host, () => {
+          s.off("error", reject);
+          resolve();
+        });
       });
-    });
-    bound = (server.address() as AddressInfo).port;
-    const shownHost = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
-    url = `${https ? "https" : "http"}://${shownHost}:${bound}`;
+      bound = (server.address() as AddressInfo).port;
+      url = urlFor(bound);
+    }
   } catch (err) {
-    if (inWorker)
-      reportWorkerStarted({ error: err instanceof Error ? err.message : String(err) }, () => {});
+    if (inWorker) reportWorkerStarted({ error: err instanceof Error ? err.message : String(err) });
     throw err;
   }
-  log.info("listening", { url, ...(inWorker ? { node: stream.nodeId } : {}) });
+  if (inWorker) log.info("worker ready", { node: stream.nodeId });
+  else log.info("listening", { url });
   let closing: Promise<void> | null = null;
   const closeServer = () => {
     closing ??= new Promise<void>((resolve) => {
@@ -141,8 +148,16 @@ export async function launchStream(
     await closeServer();
   };
   if (inWorker) {
-    reportWorkerStarted({ port: bound, url }, (timeoutMs) => {
-      void drainAndClose(timeoutMs).finally(() => process.exit(0));
+    const s = server;
+    reportWorkerStarted({
+      serve: (socket) => {
+        s.emit("connection", socket);
+        socket.resume();
+      },
+      live: () => stream.liveConnections,
+      drain: (timeoutMs) => {
+        void drainAndClose(timeoutMs).finally(() => process.exit(0));
+      },
     });
   }
   const stopSignals = handleSignals

@@ -29,6 +29,8 @@ export interface StreamHost {
   readonly telephone: TelephoneConfig | null;
   readonly draining: boolean;
   readonly nodeId: string;
+  /** Connections holding a slot in this process. */
+  readonly liveConnections: number;
   resolveRtcConfiguration(): Promise<RtcConfiguration>;
   authorize(
     transport: AuthRequest["transport"],
