@@ -39,14 +39,20 @@
  */
 import { type ChildProcess, fork, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { Agent, request } from "node:http";
+import { Agent } from "node:http";
 import type { Socket } from "node:net";
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { fixturePath } from "../src/audio/testing/fixtures.js";
+import { httpCall } from "../src/cluster/testing/http.js";
 import { REDIS_SERVER_PATH, RedisServer } from "../src/cluster/testing/redisServer.js";
+import {
+  failure,
+  startSession as startWsSession,
+  websocketUrl,
+} from "../src/cluster/testing/sessions.js";
 import { spawnNode, type TestNode } from "../src/cluster/testing/spawnNode.js";
-import { openWs, type WsPeer } from "../src/server/testing/wsPeer.js";
+import type { WsPeer } from "../src/server/testing/wsPeer.js";
 import type { FromChild, LoadStats, ToChild } from "./b9-load.js";
 import { searchCapacity } from "./capacity.js";
 import { machineTicks } from "./cpu.js";
@@ -188,55 +194,7 @@ function startLoadChild() {
 
 // --- HTTP helpers -------------------------------------------------------------------------------
 
-interface Answer {
-  status: number;
-  json: Record<string, unknown>;
-  ms: number;
-  socket: Socket | null;
-}
-
-/** One request; `agent` false = a fresh TCP connection (closed after), else that agent's. */
-function call(
-  agent: Agent | false,
-  method: "GET" | "POST",
-  url: string,
-  body?: unknown,
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const req = request(
-      url,
-      {
-        method,
-        agent,
-        headers: {
-          "content-type": "application/json",
-          ...(agent === false ? { connection: "close" } : {}),
-        },
-      },
-      (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (c: string) => {
-          text += c;
-        });
-        res.on("end", () => {
-          const ms = performance.now() - t0;
-          let json: Record<string, unknown>;
-          try {
-            json = JSON.parse(text) as Record<string, unknown>;
-          } catch {
-            json = { raw: text };
-          }
-          resolve({ status: res.statusCode ?? 0, json, ms, socket: req.socket });
-        });
-      },
-    );
-    req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${url}: timeout`)));
-    req.on("error", reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
+const call = httpCall;
 
 interface Health {
   pid: number;
@@ -538,16 +496,10 @@ async function capacity(): Promise<{ steps: Step[]; summary: BenchReport; table:
 
 // --- part 2: routed /input_hook ----------------------------------------------------------------
 
-/** Opens a WebSocket session `id` on `url` and waits until it started (a pong after `start`). */
+/** Opens a WebSocket session `id` on `node` and waits until it started (a pong after `start`). */
 async function startSession(node: TestNode, id: string): Promise<WsPeer> {
-  const peer = await openWs(`${node.url.replace(/^http/, "ws")}/websocket/offer`);
-  peer.send({ event: "start", websocket_id: id });
-  peer.send({ event: "ping" });
-  await peer.waitFor(
-    () => peer.of("pong").length > 0 || peer.messages.some((m) => m.status === "failed"),
-    `verdict for ${id}`,
-  );
-  if (peer.messages.some((m) => m.status === "failed")) throw new Error(`session ${id} refused`);
+  const peer = await startWsSession(websocketUrl(node.url), id);
+  if (failure(peer) !== null) throw new Error(`session ${id} refused`);
   return peer;
 }
 

@@ -1,7 +1,7 @@
-import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../server/testing/peers.js";
 import type { WsPeer } from "../server/testing/wsPeer.js";
+import { httpCall } from "./testing/http.js";
 import { failure, startSession, websocketUrl } from "./testing/sessions.js";
 import { spawnNode, type TestNode } from "./testing/spawnNode.js";
 import { offerWithoutCandidates } from "./testing/tricklePeer.js";
@@ -13,38 +13,8 @@ import { offerWithoutCandidates } from "./testing/tricklePeer.js";
  */
 
 /** One request on its own TCP connection (no keep-alive pool). */
-function fresh(
-  method: "GET" | "POST",
-  url: string,
-  body?: unknown,
-): Promise<{ status: number; json: Record<string, unknown> }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method,
-        agent: false,
-        headers: { connection: "close", "content-type": "application/json" },
-      },
-      (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (c: string) => {
-          text += c;
-        });
-        res.on("end", () => {
-          try {
-            resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) });
-          } catch {
-            resolve({ status: res.statusCode ?? 0, json: { raw: text } });
-          }
-        });
-      },
-    );
-    req.on("error", reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
+const fresh = (method: "GET" | "POST", url: string, body?: unknown) =>
+  httpCall(false, method, url, body);
 
 describe("launch({ workers: 2 }) without Redis", () => {
   let node: TestNode;
