@@ -19,6 +19,8 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 export interface Memory {
   rss: number;
   heap: number;
+  /** V8 heap committed (`heapTotal`): pages V8 keeps after GC count in RSS but not in `heap`. */
+  heapTotal: number;
   external: number;
   arrayBuffers: number;
 }
@@ -33,6 +35,7 @@ export async function settleMemory(): Promise<Memory> {
   return {
     rss: m.rss / MiB,
     heap: m.heapUsed / MiB,
+    heapTotal: m.heapTotal / MiB,
     external: m.external / MiB,
     arrayBuffers: m.arrayBuffers / MiB,
   };
