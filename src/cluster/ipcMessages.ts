@@ -27,7 +27,8 @@ export type ToPrimary =
   | { fastrtc: "subscribe"; id: string }
   | { fastrtc: "unsubscribe"; id: string }
   | { fastrtc: "ready" }
-  | { fastrtc: "load"; live: number }
+  /** `open`: connections the worker serves now; `received`: sockets it got since it started. */
+  | { fastrtc: "load"; open: number; received: number }
   | { fastrtc: "failed"; error: string };
 
 /**

@@ -29,15 +29,14 @@ function toPrimary(message: ToPrimary): void {
 const LOAD_REPORT_MS = 250;
 
 /**
- * What a worker of `launch({ workers })` does once its server is ready: it takes the
- * connections the primary hands it (`serve`), reports its live connection count (`live`) so
- * the primary hands new ones to the least loaded worker, and drains when asked.
+ * What a worker of `launch({ workers })` does once its server is ready: it serves the
+ * connections the primary hands it (`serve`) and drains when asked. Meanwhile it reports how many
+ * of them are open, so the primary hands new ones to the least loaded worker.
  *
  * @internal
  */
 export interface WorkerRole {
   serve(socket: Socket): void;
-  live(): number;
   drain(timeoutMs: number): void;
 }
 
@@ -56,18 +55,26 @@ export function reportWorkerStarted(role: WorkerRole | { error: string }): void 
     toPrimary({ fastrtc: "failed", error: role.error });
     return;
   }
+  let open = 0;
+  let received = 0;
   process.on("message", (message: unknown, handle: unknown) => {
     if (!isClusterMessage(message)) return;
     const m = message as ToWorker;
     if (m.fastrtc === "drain") role.drain(m.timeoutMs);
-    else if (m.fastrtc === "socket" && handle) role.serve(handle as Socket);
+    else if (m.fastrtc === "socket" && handle) {
+      const socket = handle as Socket;
+      received++;
+      open++;
+      socket.once("close", () => open--);
+      role.serve(socket);
+    }
   });
-  let reported = -1;
+  let reported = "";
   const report = setInterval(() => {
-    const live = role.live();
-    if (live === reported) return;
-    reported = live;
-    toPrimary({ fastrtc: "load", live });
+    const key = `${open}/${received}`;
+    if (key === reported) return;
+    reported = key;
+    toPrimary({ fastrtc: "load", open, received });
   }, LOAD_REPORT_MS);
   report.unref();
   toPrimary({ fastrtc: "ready" });

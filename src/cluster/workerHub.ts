@@ -57,23 +57,25 @@ interface Member {
   owed: Set<number>;
   /** Ready to serve connections. */
   ready: boolean;
-  /** Live connections, as the worker last reported. */
-  live: number;
-  /** Sockets handed to it since that report (their sessions may not be counted yet). */
-  handed: number;
+  /** Open connections, as the worker last reported. */
+  open: number;
+  /** Sockets it had received at that report. */
+  received: number;
+  /** Sockets handed to it since it started. */
+  sent: number;
 }
 
-/**
- * The worker with the fewest live connections (counting those just handed to it); ties go to
- * the one handed fewer since its report, then in turn.
- */
+/** A worker's load: its open connections plus the sockets on their way to it. */
+const load = (m: Member) => m.open + (m.sent - m.received);
+
+/** The worker with the fewest connections (counting those on their way); ties in turn. */
 function leastLoaded(members: Iterable<Member>, turn: number): Member | null {
   const ready = [...members].filter((m) => m.ready && m.worker.isConnected());
   if (ready.length === 0) return null;
   let best: Member | null = null;
   for (let i = 0; i < ready.length; i++) {
     const m = ready[(turn + i) % ready.length] as Member;
-    if (best === null || m.live + m.handed < best.live + best.handed) best = m;
+    if (best === null || load(m) < load(best)) best = m;
   }
   return best;
 }
@@ -192,7 +194,15 @@ export async function startWorkers(options: WorkerHubOptions): Promise<WorkerHub
   const fork = (): Promise<void> => {
     const node = `w${++serial}`;
     const worker = cluster.fork({ ...options.env, [WORKER_NODE_ENV]: node });
-    const member: Member = { worker, node, owed: new Set(), ready: false, live: 0, handed: 0 };
+    const member: Member = {
+      worker,
+      node,
+      owed: new Set(),
+      ready: false,
+      open: 0,
+      received: 0,
+      sent: 0,
+    };
     members.set(node, member);
     const started = new Promise<void>((resolve, reject) => {
       worker.on("message", (message: unknown) => {
@@ -202,8 +212,8 @@ export async function startWorkers(options: WorkerHubOptions): Promise<WorkerHub
           member.ready = true;
           resolve();
         } else if (m.fastrtc === "load") {
-          member.live = m.live;
-          member.handed = 0;
+          member.open = m.open;
+          member.received = m.received;
         } else if (m.fastrtc === "failed") reject(new Error(`worker ${node}: ${m.error}`));
         else if (options.coordinate) onMessage(node, m);
       });
@@ -234,7 +244,7 @@ export async function startWorkers(options: WorkerHubOptions): Promise<WorkerHub
       socket.destroy();
       return;
     }
-    target.handed++;
+    target.sent++;
     try {
       target.worker.send({ fastrtc: "socket" } satisfies ToWorker, socket, (err) => {
         if (err) socket.destroy();

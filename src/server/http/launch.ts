@@ -154,7 +154,6 @@ export async function launchStream(
         s.emit("connection", socket);
         socket.resume();
       },
-      live: () => stream.liveConnections,
       drain: (timeoutMs) => {
         void drainAndClose(timeoutMs).finally(() => process.exit(0));
       },
