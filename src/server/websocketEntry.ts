@@ -363,7 +363,12 @@ export class WebSocketEntry implements ConnectionEntry {
       websocket: this.#opts.contextSocket ?? this.#socket,
       ...(phone ? { telephone: callInfo(id, callSid, parameters) } : {}),
       sendAheadMs: this.#opts.sendAheadMs,
-      ...(phone ? { output: { sampleRate: PHONE_RATE, quality: "fast" as const } } : {}),
+      ...(phone
+        ? {
+            output: { sampleRate: PHONE_RATE, quality: "fast" as const },
+            inputQuality: "fast" as const,
+          }
+        : {}),
       channel: phone ? null : { send: (text) => void this.#sendText(text) },
       onAudio: (frame) => this.#sendAudio(frame),
       onClear: (info) => this.#interrupted(info),

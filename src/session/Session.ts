@@ -198,7 +198,11 @@ export class Session {
       clock: this.#clock,
       ...(options.telephone ? { telephone: options.telephone } : {}),
     };
-    this.#input = new InputConverter(handler.inputSampleRate, handler.expectedLayout);
+    this.#input = new InputConverter(
+      handler.inputSampleRate,
+      handler.expectedLayout,
+      options.inputQuality ?? "high",
+    );
     const out = options.output;
     const wireRate = out?.sampleRate ?? handler.outputSampleRate;
     if (!(Number.isInteger(wireRate) && wireRate > 0 && wireRate % 50 === 0)) {

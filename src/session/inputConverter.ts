@@ -6,7 +6,7 @@ import {
   interleave,
 } from "../audio/convert.js";
 import { Reframer } from "../audio/framer.js";
-import { StreamingResampler } from "../audio/resample.js";
+import { type ResampleQuality, StreamingResampler } from "../audio/resample.js";
 import { noteSourceAudio } from "../audio/sourceAudio.js";
 import type { AudioChunk, AudioLayout } from "../audio/types.js";
 
@@ -37,9 +37,13 @@ export class InputConverter {
   /** Whether frames get source notes: mono, resampled, and only ever one wire rate. */
   #notes: boolean | null = null;
 
-  constructor(targetRate: number, targetLayout: AudioLayout) {
+  readonly #quality: ResampleQuality;
+
+  /** `quality`: of the resampling to the handler's rate (default `"high"`). */
+  constructor(targetRate: number, targetLayout: AudioLayout, quality: ResampleQuality = "high") {
     this.#targetRate = targetRate;
     this.#channels = targetLayout === "stereo" ? 2 : 1;
+    this.#quality = quality;
   }
 
   /** Converts one validated chunk; returns the complete frames it made (possibly none). */
@@ -73,7 +77,9 @@ export class InputConverter {
         // Notes only while the wire rate never changes (else the alignment would restart).
         this.#notes = this.#notes === null && this.#channels === 1 && rate !== this.#targetRate;
         this.#sourceRate = rate;
-        this.#resamplers = channelData.map(() => new StreamingResampler(rate, this.#targetRate));
+        this.#resamplers = channelData.map(
+          () => new StreamingResampler(rate, this.#targetRate, { quality: this.#quality }),
+        );
         if (this.#notes) {
           // The frames lag the wire by the resampler's delay: so do the notes (leading zeros),
           // so a consumer of the notes sees the audio on the handler's timeline.
