@@ -37,7 +37,7 @@
  * shorter windows make out/in noisy), `B11_BUDGET_MS` (search budget per worker count, 210000),
  * `B11_RETRIES` (1), `B11_REF_N` (8; `B11_REF_RATIO=0.36` skips the reference step), `B11_HOOK_N`.
  */
-import { type ChildProcess, fork, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { Agent } from "node:http";
 import type { Socket } from "node:net";
@@ -53,7 +53,8 @@ import {
 } from "../src/cluster/testing/sessions.js";
 import { spawnNode, type TestNode } from "../src/cluster/testing/spawnNode.js";
 import type { WsPeer } from "../src/server/testing/wsPeer.js";
-import type { FromChild, LoadStats, ToChild } from "./b9-load.js";
+import type { LoadStats } from "./b9-load.js";
+import { startLoadChild } from "./b9-phone-capacity.js";
 import { searchCapacity } from "./capacity.js";
 import { machineTicks } from "./cpu.js";
 import { type BenchReport, percentile } from "./report.js";
@@ -84,7 +85,6 @@ const FRAME_MS = 20;
 const CLK_TCK = 100;
 
 const SERVER_SCRIPT = fileURLToPath(new URL("./b11-server.ts", import.meta.url));
-const LOAD_SCRIPT = fileURLToPath(new URL("./b9-load.ts", import.meta.url));
 
 async function sleep(ms: number): Promise<void> {
   await new Promise((r) => setTimeout(r, ms));
@@ -147,49 +147,6 @@ function startServer(workers: number): Promise<ServerProc> {
       reject(new Error(`b11 server exited before listening: ${err}`));
     });
   });
-}
-
-/** The B9 load generator child and a request/answer helper over its IPC channel. */
-function startLoadChild() {
-  // Inherit execArgv: under tsx it carries the loader that runs .ts files.
-  const proc = fork(LOAD_SCRIPT, [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-  const exited = new Promise<void>((r) => proc.once("exit", () => r()));
-  const send = (m: ToChild) => proc.send(m);
-  const request = <T extends FromChild["type"]>(
-    m: ToChild,
-    reply: T,
-    ms: number,
-  ): Promise<Extract<FromChild, { type: T }>> =>
-    new Promise((resolve, reject) => {
-      const done = (e: Error | null, got?: FromChild) => {
-        clearTimeout(timer);
-        proc.off("message", onMessage);
-        proc.off("exit", onExit);
-        if (e) reject(e);
-        else resolve(got as Extract<FromChild, { type: T }>);
-      };
-      const onMessage = (got: FromChild) => {
-        if (got.type === "error") done(new Error(`load child: ${got.message}`));
-        else if (got.type === reply) done(null, got);
-      };
-      const onExit = () => done(new Error("load child exited"));
-      const timer = setTimeout(() => done(new Error(`load child: no ${reply} in ${ms} ms`)), ms);
-      proc.on("message", onMessage);
-      proc.once("exit", onExit);
-      send(m);
-    });
-  return {
-    proc,
-    send,
-    request,
-    async close() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      if (proc.connected) send({ type: "exit" });
-      const timer = setTimeout(() => proc.kill("SIGKILL"), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
 }
 
 // --- HTTP helpers -------------------------------------------------------------------------------

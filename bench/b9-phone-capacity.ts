@@ -98,8 +98,11 @@ interface StepResult {
   machine: { busyPct: number; stealPct: number } | null;
 }
 
-/** The load generator process and a request/answer helper over its IPC channel. */
-function startLoadChild(): {
+/**
+ * The B9 load generator process (`b9-load.ts`) and a request/answer helper over its IPC
+ * channel (also B11's load).
+ */
+export function startLoadChild(): {
   proc: ChildProcess;
   send(m: ToChild): void;
   request<T extends FromChild["type"]>(
