@@ -7,6 +7,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import type { CycleSummary } from "./b5-cycles.js";
 
 setFlagsFromString("--expose-gc");
 /** `global.gc`, exposed at run time (no `--expose-gc` flag needed on the command line). */
@@ -107,3 +108,16 @@ export function slope(xs: number[], ys: number[]): number | null {
   }
   return den === 0 ? null : num / den;
 }
+
+/** A {@link CycleSummary} with nothing counted yet. */
+export const emptySummary = (): CycleSummary => ({
+  cycles: 0,
+  replied: 0,
+  mediaFlowing: 0,
+  failed: 0,
+  slotTimeouts: 0,
+  connectMsSum: 0,
+  replyMsSum: 0,
+  cycleMsSum: 0,
+  firstError: null,
+});

@@ -21,6 +21,7 @@ import { fixturePath } from "../src/audio/testing/fixtures.js";
 import { readWavFile } from "../src/audio/wav.js";
 import { NodeAudioClient, NodeWebSocketClient } from "../src/client/node.js";
 import { TwilioCallSimulator } from "../src/transports/telephone/testing/twilioSimulator.js";
+import { emptySummary } from "./b5-common.js";
 
 export type Transport = "webrtc" | "websocket" | "twilio";
 
@@ -187,17 +188,7 @@ function waitFreed(id: string): Promise<boolean> {
 }
 
 async function runCycles(r: CyclesRequest, clip: Clip): Promise<CycleSummary> {
-  const s: CycleSummary = {
-    cycles: 0,
-    replied: 0,
-    mediaFlowing: 0,
-    failed: 0,
-    slotTimeouts: 0,
-    connectMsSum: 0,
-    replyMsSum: 0,
-    cycleMsSum: 0,
-    firstError: null,
-  };
+  const s = emptySummary();
   const speechFrames = clip.pcm48.length;
   const maxFrames = speechFrames + Math.ceil(r.replyTimeoutMs / FRAME_MS);
   let next = r.from;

@@ -20,7 +20,15 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { writeHeapSnapshot } from "node:v8";
 import type { Stream } from "../src/server/Stream.js";
-import { loadChild, type Memory, type Msg, settleMemory, sleep, slope } from "./b5-common.js";
+import {
+  emptySummary,
+  loadChild,
+  type Memory,
+  type Msg,
+  settleMemory,
+  sleep,
+  slope,
+} from "./b5-common.js";
 import type { CycleSummary, CyclesRequest, Transport } from "./b5-cycles.js";
 import type { BenchReport } from "./report.js";
 import { round } from "./rtc-probe.js";
@@ -49,18 +57,6 @@ async function waitFor(check: () => boolean, ms: number): Promise<boolean> {
   }
   return true;
 }
-
-const emptySummary = (): CycleSummary => ({
-  cycles: 0,
-  replied: 0,
-  mediaFlowing: 0,
-  failed: 0,
-  slotTimeouts: 0,
-  connectMsSum: 0,
-  replyMsSum: 0,
-  cycleMsSum: 0,
-  firstError: null,
-});
 
 function add(a: CycleSummary, b: CycleSummary): CycleSummary {
   return {
