@@ -12,7 +12,7 @@ export {
   type RoutedCall,
   type SlotClaim,
 } from "./coordinatorTypes.js";
-export { reportWorkerStarted, workerNodeId } from "./workerControl.js";
+export { reportWorkerStarted, workerNodeId, workerSocketCount } from "./workerControl.js";
 export { startWorkers, type WorkerHub } from "./workerHub.js";
 
 /**

@@ -25,13 +25,28 @@ function toPrimary(message: ToPrimary): void {
   }
 }
 
-/** How often a worker tells the primary how many connections it serves (when it changed). */
-const LOAD_REPORT_MS = 250;
+/** Open sockets of this worker (`null` outside a worker that serves). */
+let openSockets: number | null = null;
+
+/**
+ * How many TCP connections this worker holds open (sessions, page requests, idle keep-alive),
+ * as it reports them to the primary; `null` when this process is not a serving worker.
+ *
+ * @example
+ * ```ts
+ * const n = workerSocketCount(); // e.g. in a health answer
+ * ```
+ * @internal
+ */
+export function workerSocketCount(): number | null {
+  return openSockets;
+}
 
 /**
  * What a worker of `launch({ workers })` does once its server is ready: it serves the
  * connections the primary hands it (`serve`) and drains when asked. Meanwhile it reports how many
- * of them are open, so the primary hands new ones to the least loaded worker.
+ * of them are open, at most once per event-loop turn and as soon as the number changes, so the
+ * primary hands new ones to the least loaded worker from a current count.
  *
  * @internal
  */
@@ -57,6 +72,24 @@ export function reportWorkerStarted(role: WorkerRole | { error: string }): void 
   }
   let open = 0;
   let received = 0;
+  openSockets = 0;
+  let reported = "";
+  let queued = false;
+  const report = () => {
+    queued = false;
+    const key = `${open}/${received}`;
+    if (key === reported) return;
+    reported = key;
+    toPrimary({ fastrtc: "load", open, received });
+  };
+  // One report per turn of the event loop, sent before any message the new socket leads to
+  // (a slot claim), so the primary's count is never older than the claims it answers.
+  const changed = () => {
+    openSockets = open;
+    if (queued) return;
+    queued = true;
+    setImmediate(report);
+  };
   process.on("message", (message: unknown, handle: unknown) => {
     if (!isClusterMessage(message)) return;
     const m = message as ToWorker;
@@ -65,17 +98,13 @@ export function reportWorkerStarted(role: WorkerRole | { error: string }): void 
       const socket = handle as Socket;
       received++;
       open++;
-      socket.once("close", () => open--);
+      socket.once("close", () => {
+        open--;
+        changed();
+      });
+      changed();
       role.serve(socket);
     }
   });
-  let reported = "";
-  const report = setInterval(() => {
-    const key = `${open}/${received}`;
-    if (key === reported) return;
-    reported = key;
-    toPrimary({ fastrtc: "load", open, received });
-  }, LOAD_REPORT_MS);
-  report.unref();
   toPrimary({ fastrtc: "ready" });
 }

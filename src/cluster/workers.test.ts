@@ -1,3 +1,4 @@
+import { Agent } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../server/testing/peers.js";
 import type { WsPeer } from "../server/testing/wsPeer.js";
@@ -15,6 +16,55 @@ import { offerWithoutCandidates } from "./testing/tricklePeer.js";
 /** One request on its own TCP connection (no keep-alive pool). */
 const fresh = (method: "GET" | "POST", url: string, body?: unknown) =>
   httpCall(false, method, url, body);
+
+/**
+ * The health answer of each worker. The primary hands a new connection to the worker with the
+ * fewest open sockets, so fresh requests one after another could all reach the same one: each
+ * answer's socket is held open (keep-alive) until every worker answered, then closed. The answer
+ * kept for a worker is its first, when it held no socket of ours.
+ */
+async function eachWorker(url: string, workers = 2): Promise<Map<string, Record<string, unknown>>> {
+  const agents: Agent[] = [];
+  const first = new Map<string, Record<string, unknown>>();
+  try {
+    for (let i = 0; i < 40 && first.size < workers; i++) {
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      agents.push(agent);
+      const h = await httpCall(agent, "GET", `${url}/health`);
+      expect(h.status).toBe(200);
+      const node = String(h.json.node);
+      if (!first.has(node)) first.set(node, h.json);
+    }
+  } finally {
+    for (const a of agents) a.destroy();
+  }
+  expect(first.size).toBe(workers);
+  return first;
+}
+
+/**
+ * Waits until no session is left in the service and each worker holds no socket but the health
+ * request asking it, so the primary's counts start from 0 + 0. Sockets closed by a test before
+ * (its sessions, its health requests) close on the server a moment after the client sees them
+ * closed.
+ */
+async function settled(url: string): Promise<void> {
+  await expect
+    .poll(
+      async () =>
+        [...(await eachWorker(url)).values()].every(
+          (h) => h.serviceConnections === 0 && h.sockets === 1,
+        ),
+      { timeout: 15_000, interval: 100 },
+    )
+    .toBe(true);
+}
+
+/** Closes `peers` (whatever the test's outcome) and waits for the service to settle. */
+async function closeAll(url: string, peers: WsPeer[]): Promise<void> {
+  await Promise.allSettled(peers.map((p) => p.close()));
+  await settled(url);
+}
 
 describe("launch({ workers: 2 }) without Redis", () => {
   let node: TestNode;
@@ -35,54 +85,42 @@ describe("launch({ workers: 2 }) without Redis", () => {
 
   it("two worker processes answer on one port", async () => {
     expect(node.workers).toHaveLength(2);
-    const seen = new Set<string>();
-    for (let i = 0; i < 40 && seen.size < 2; i++) {
-      const h = await fresh("GET", `${node.url}/health`);
-      expect(h.status).toBe(200);
-      expect(h.json.cluster).toBe("workers");
-      seen.add(String(h.json.node));
-    }
-    expect([...seen].sort()).toEqual([...node.workers].sort());
+    const health = await eachWorker(node.url);
+    for (const h of health.values()) expect(h.cluster).toBe("workers");
+    expect([...health.keys()].sort()).toEqual([...node.workers].sort());
   });
 
   it("the concurrency limit is counted across the workers", async () => {
     const peers: WsPeer[] = [];
-    for (const id of ["w-1", "w-2", "w-3"])
-      peers.push(await startSession(websocketUrl(node.url), id));
-    open.push(...peers);
-    expect(peers.map(failure)).toEqual([null, null, null]);
-    const fourth = await startSession(websocketUrl(node.url), "w-4");
-    expect(failure(fourth)).toBe("concurrency_limit_reached");
-    expect((await fresh("GET", `${node.url}/health`)).json.serviceConnections).toBe(3);
-    await Promise.all(peers.map((p) => p.close()));
-    await expect
-      .poll(async () => (await fresh("GET", `${node.url}/health`)).json.serviceConnections, {
-        timeout: 10_000,
-      })
-      .toBe(0);
-  });
+    try {
+      for (const id of ["w-1", "w-2", "w-3"])
+        peers.push(await startSession(websocketUrl(node.url), id));
+      expect(peers.map(failure)).toEqual([null, null, null]);
+      const fourth = await startSession(websocketUrl(node.url), "w-4");
+      peers.push(fourth);
+      expect(failure(fourth)).toBe("concurrency_limit_reached");
+      expect((await fresh("GET", `${node.url}/health`)).json.serviceConnections).toBe(3);
+    } finally {
+      await closeAll(node.url, peers);
+    }
+  }, 40_000);
 
   it("new connections go to the worker with the fewest live ones", async () => {
+    await settled(node.url);
     const peers: WsPeer[] = [];
-    for (let i = 0; i < 3; i++) {
-      peers.push(await startSession(websocketUrl(node.url), `spread-${i}`));
+    try {
+      for (let i = 0; i < 3; i++) {
+        peers.push(await startSession(websocketUrl(node.url), `spread-${i}`));
+      }
+      // Three sessions, one at a time: 2 + 1 whatever the order (node:cluster's round robin
+      // ignores load and once put 36 of 40 calls on one worker). The health sockets of the
+      // wait above, one per worker, may still be counted: evenly, so the split is the same.
+      const counts = [...(await eachWorker(node.url)).values()].map((h) => Number(h.connections));
+      expect(counts.sort()).toEqual([1, 2]);
+    } finally {
+      await closeAll(node.url, peers);
     }
-    open.push(...peers);
-    // Three sessions, one at a time: 2 + 1 whatever the order (node:cluster's round robin
-    // ignores load and once put 36 of 40 calls on one worker).
-    const counts = new Map<string, number>();
-    for (let i = 0; i < 40 && counts.size < 2; i++) {
-      const h = await fresh("GET", `${node.url}/health`);
-      counts.set(String(h.json.node), Number(h.json.connections));
-    }
-    expect([...counts.values()].sort()).toEqual([1, 2]);
-    await Promise.all(peers.map((p) => p.close()));
-    await expect
-      .poll(async () => (await fresh("GET", `${node.url}/health`)).json.serviceConnections, {
-        timeout: 10_000,
-      })
-      .toBe(0);
-  });
+  }, 40_000);
 
   it("WebRTC candidates, /input_hook and /outputs reach the worker that owns the connection", async () => {
     const offer = await offerWithoutCandidates();
@@ -140,15 +178,11 @@ describe("launch({ workers: 2 }) without Redis", () => {
     expect(failure(peer)).toBeNull();
     // The WebRTC connection of the test before may still be live on a worker: kill every
     // worker that holds a connection.
-    const holders = new Map<string, number>();
-    const seen = new Set<string>();
-    for (let i = 0; i < 40 && seen.size < 2; i++) {
-      const h = await fresh("GET", `${node.url}/health`);
-      seen.add(String(h.json.node));
-      if (Number(h.json.connections) > 0) holders.set(String(h.json.node), Number(h.json.pid));
-    }
-    expect(holders.size).toBeGreaterThan(0);
-    for (const pid of holders.values()) process.kill(pid, "SIGKILL");
+    const holders = [...(await eachWorker(node.url)).values()]
+      .filter((h) => Number(h.connections) > 0)
+      .map((h) => Number(h.pid));
+    expect(holders.length).toBeGreaterThan(0);
+    for (const pid of holders) process.kill(pid, "SIGKILL");
     await peer.waitClosed();
     await expect
       .poll(async () => (await fresh("GET", `${node.url}/health`)).json.serviceConnections, {

@@ -8,6 +8,7 @@ import {
   type RoutedCall,
   resolveCluster,
   type SlotClaim,
+  workerSocketCount,
 } from "../cluster/index.js";
 import { GeneratorHandler } from "../handlers/GeneratorHandler.js";
 import { AdditionalOutputs } from "../handlers/outputs.js";
@@ -1173,6 +1174,8 @@ export class Stream {
   /**
    * The readiness of this process, as `GET {path}/health` answers it: 200 while it takes new
    * connections; 503 while draining, closed, or cut off from the service's shared state.
+   * In a worker of `launch({ workers })` the body also has `sockets`: the TCP connections the
+   * worker holds open (this request's included), the figure its primary balances on.
    *
    * @example
    * ```ts
@@ -1195,6 +1198,7 @@ export class Stream {
         total = null;
       }
     }
+    const sockets = workerSocketCount();
     return {
       status: status === "ok" ? 200 : 503,
       body: {
@@ -1204,6 +1208,7 @@ export class Stream {
         cluster: this.#cluster.kind,
         connections: this.#entries.size,
         ...(total === null ? {} : { serviceConnections: total }),
+        ...(sockets === null ? {} : { sockets }),
         concurrencyLimit: Number.isFinite(this.concurrencyLimit) ? this.concurrencyLimit : null,
       },
     };
