@@ -179,6 +179,29 @@ describe("ReplyOnPause, streaming policy (default)", () => {
     expect(eager.slice(0, -1).every((c) => c.closed)).toBe(true);
   });
 
+  it("a detector with audioWindowMs gets only that much of the turn's end; others the whole turn", async () => {
+    const heard = async (audioWindowMs?: number) => {
+      const lengths: number[] = [];
+      const detector: TurnDetector = {
+        ...(audioWindowMs === undefined ? {} : { audioWindowMs }),
+        endOfTurnProbability: async ({ audio }) => {
+          lengths.push(audio[1].length / audio[0]);
+          return 0.5;
+        },
+      };
+      const { h } = setup({ turnDetector: detector });
+      await h.feed(cat(silence(0.3, RATE), tone(2, RATE), silence(2, RATE)), RATE);
+      await h.close();
+      return lengths;
+    };
+    const windowed = await heard(500);
+    expect(windowed.length).toBeGreaterThan(0);
+    for (const s of windowed) expect(s).toBeCloseTo(0.5, 2);
+    const whole = await heard();
+    // The turn from its onset (with 500 ms of padding) to the candidate: over 2 s.
+    for (const s of whole) expect(s).toBeGreaterThan(2);
+  });
+
   it("a detector that says 'over' answers sooner; 'not over' waits longer", async () => {
     const delayWith = async (p: number) => {
       const detector: TurnDetector = { endOfTurnProbability: async () => p };

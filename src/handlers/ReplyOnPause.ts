@@ -530,10 +530,14 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
       case "candidate": {
         this.markTurn("end_candidate");
         const speechEndMs = this.#eotTime(live, s.speechEndMs);
-        const audio = live.store.slice(live.turnStart ?? live.store.start);
-        if (live.detector) this.#askDetector(live, s.candidate, audio);
+        const from = live.turnStart ?? live.store.start;
+        const preempt = this.preemptive && !this.#event && live.starts < this.#maxPreemptiveStarts;
+        // The whole turn is copied only for a preemptive reply; a detector gets the end it reads.
+        const audio = preempt ? live.store.slice(from) : null;
+        if (live.detector)
+          this.#askDetector(live, s.candidate, this.#detectorAudio(live, from, audio));
         live.pending = null;
-        if (this.preemptive && !this.#event && live.starts < this.#maxPreemptiveStarts) {
+        if (audio) {
           // With a detector, wait (at most two frames) for its answer: a candidate it calls
           // "not over" spends no preemptive start.
           live.pending = { candidate: s.candidate, audio, frame: live.frames };
@@ -606,6 +610,15 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
     this.#heldDone = false;
     this.#event = true;
     this.wake();
+  }
+
+  /** The end of the turn the detector reads (its `audioWindowMs`), from `whole` when at hand. */
+  #detectorAudio(live: LiveTurns, from: number, whole: Int16Array | null): Int16Array {
+    const windowMs = live.detector?.audioWindowMs;
+    if (windowMs === undefined || !(windowMs > 0)) return whole ?? live.store.slice(from);
+    const keep = Math.ceil((windowMs / 1000) * live.rate);
+    if (whole) return whole.length <= keep ? whole : whole.subarray(whole.length - keep);
+    return live.store.slice(Math.max(from, live.store.end - keep));
   }
 
   #askDetector(live: LiveTurns, candidate: number, audio: Int16Array): void {

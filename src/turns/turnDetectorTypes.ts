@@ -9,7 +9,10 @@ import type { AudioChunk } from "../audio/types.js";
  * ```
  */
 export interface TurnDetectorInput {
-  /** The turn's audio from its onset to the candidate point, mono. */
+  /**
+   * The turn's audio from its onset to the candidate point, mono (only its last
+   * {@link TurnDetector.audioWindowMs} when the detector says it reads no more).
+   */
   audio: AudioChunk;
   /** A transcript of `audio` when the caller already has one. */
   transcript?: string;
@@ -31,6 +34,11 @@ export interface TurnDetectorInput {
 export interface TurnDetector {
   /** Probability in [0, 1] that the turn is over. */
   endOfTurnProbability(input: TurnDetectorInput): Promise<number>;
+  /**
+   * How much of the end of the turn the detector reads, ms; callers may pass only that much
+   * audio (a long turn is not copied at every pause). Default: the whole turn.
+   */
+  readonly audioWindowMs?: number;
   /** Loads what the detector needs so the first answer is fast. Optional. */
   warmup?(): Promise<void>;
 }

@@ -120,14 +120,28 @@ export function trackPitch(audio: AudioChunk, options: PitchOptions = {}): Pitch
 }
 
 /**
- * {@link trackPitch} on samples already at {@link PITCH_RATE} Hz in [-1, 1].
+ * A range of analysis hops, `[from, to)`, so long audio can be tracked a part at a time (the
+ * frames of consecutive ranges join up to those of the whole). @internal
+ */
+export interface PitchHops {
+  from: number;
+  to: number;
+}
+
+/**
+ * {@link trackPitch} on samples already at {@link PITCH_RATE} Hz in [-1, 1]; with `hops`, only
+ * the frames of those analysis hops.
  *
  * @example
  * ```ts
  * const frames = trackPitchAt8k(toPitchRate(chunk), { maxF0: 300 });
  * ```
  */
-export function trackPitchAt8k(x: Float32Array, options: PitchOptions = {}): PitchFrame[] {
+export function trackPitchAt8k(
+  x: Float32Array,
+  options: PitchOptions = {},
+  hops?: PitchHops,
+): PitchFrame[] {
   const minF0 = options.minF0 ?? 70;
   const maxF0 = options.maxF0 ?? 400;
   const hop = Math.max(1, Math.round((options.hopS ?? 0.01) * PITCH_RATE));
@@ -140,7 +154,8 @@ export function trackPitchAt8k(x: Float32Array, options: PitchOptions = {}): Pit
   const d = new Float64Array(maxLag + 2);
   const running = new Float64Array(1);
   const out: PitchFrame[] = [];
-  for (let start = 0; start + span <= x.length; start += hop) {
+  const lastStart = hops ? Math.min(x.length - span, (hops.to - 1) * hop) : x.length - span;
+  for (let start = hops ? Math.max(0, hops.from) * hop : 0; start <= lastStart; start += hop) {
     let energy = 0;
     for (let i = 0; i < win; i++) {
       const v = x[start + i] ?? 0;

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { fixturePath } from "../../audio/testing/fixtures.js";
 import { readWavAsChunk } from "../../audio/wav.js";
-import { trackPitch } from "./pitch.js";
+import { toPitchRate, trackPitch, trackPitchAt8k } from "./pitch.js";
 import { ProsodyTurnDetector, prosodyEndProbability, prosodyFeatures } from "./prosodyDetector.js";
 
 const RATE = 16000;
@@ -54,6 +54,20 @@ describe("trackPitch", () => {
     const f = frames.find((x) => x.f0 !== null)?.f0 ?? 0;
     expect(Math.abs(f - 200)).toBeLessThan(4);
   });
+
+  it("tracks a range of hops at a time: consecutive ranges join up to the whole", () => {
+    const x = toPitchRate([RATE, glide((t) => 120 + 60 * t, 1.3, 0.2)]);
+    const options = { minF0: 50, threshold: 0.3, hopS: 0.02 };
+    const whole = trackPitchAt8k(x, options);
+    const parts = [];
+    for (let from = 0; ; from += 7) {
+      const part = trackPitchAt8k(x, options, { from, to: from + 7 });
+      parts.push(...part);
+      if (part.length < 7) break;
+    }
+    expect(whole.length).toBeGreaterThan(50);
+    expect(parts).toEqual(whole);
+  });
 });
 
 describe("prosody features and probability", () => {
@@ -74,6 +88,18 @@ describe("prosody features and probability", () => {
     expect(fall.speechEndS).toBeCloseTo(1.2, 1);
   });
 
+  it("the detector's answer, computed a few hops per event-loop turn, is prosodyFeatures'", async () => {
+    const d = new ProsodyTurnDetector();
+    expect(d.audioWindowMs).toBe(1500);
+    expect(new ProsodyTurnDetector({ analysisMs: 900 }).audioWindowMs).toBe(900);
+    for (const end of [110, 160, 220]) {
+      const audio: [number, Int16Array] = [RATE, glide(contour(end), 2.5)];
+      expect(await d.endOfTurnProbability({ audio })).toBe(
+        prosodyEndProbability(prosodyFeatures(audio)),
+      );
+    }
+  });
+
   it("answers 0.5 without enough voiced speech", async () => {
     const d = new ProsodyTurnDetector();
     expect(await d.endOfTurnProbability({ audio: [RATE, new Int16Array(RATE)] })).toBe(0.5);
@@ -81,7 +107,7 @@ describe("prosody features and probability", () => {
     expect(await d.endOfTurnProbability({ audio: [RATE, new Int16Array(0)] })).toBe(0.5);
   });
 
-  it("rejects with the signal's reason when aborted", async () => {
+  it("rejects with the signal's reason when aborted, before or while it works", async () => {
     const c = new AbortController();
     c.abort(new Error("gone"));
     await expect(
@@ -90,6 +116,13 @@ describe("prosody features and probability", () => {
         signal: c.signal,
       }),
     ).rejects.toThrow("gone");
+    const later = new AbortController();
+    const answer = new ProsodyTurnDetector().endOfTurnProbability({
+      audio: [RATE, glide(() => 150, 1.5)],
+      signal: later.signal,
+    });
+    later.abort(new Error("went on"));
+    await expect(answer).rejects.toThrow("went on");
   });
 
   it("on espeak speech: high after a falling statement, low after a comma and a yes/no question", async () => {

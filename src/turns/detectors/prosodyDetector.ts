@@ -1,6 +1,7 @@
 import type { AudioChunk } from "../../audio/types.js";
+import { macrotask } from "../../utils/macrotask.js";
 import type { TurnDetector, TurnDetectorInput } from "../turnDetectorTypes.js";
-import { type PitchFrame, type PitchOptions, trackPitch } from "./pitch.js";
+import { type PitchFrame, type PitchOptions, toPitchRate, trackPitchAt8k } from "./pitch.js";
 
 /**
  * Prosodic cues at the end of a turn's audio, from {@link prosodyFeatures}. `null` fields mean
@@ -52,6 +53,9 @@ export interface ProsodyOptions {
 
 const DEFAULT_PITCH: PitchOptions = { minF0: 50, threshold: 0.3, hopS: 0.02 };
 
+/** Default {@link ProsodyOptions.analysisMs}. */
+const ANALYSIS_MS = 1500;
+
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -70,16 +74,54 @@ const semitones = (f: number, ref: number) => 12 * Math.log2(f / ref);
  * ```
  */
 export function prosodyFeatures(audio: AudioChunk, options: ProsodyOptions = {}): ProsodyFeatures {
-  const tailS = (options.tailMs ?? 400) / 1000;
-  const minVoiced = options.minVoicedFrames ?? 5;
+  const frames = trackPitchAt8k(toPitchRate(analysed(audio, options)), pitchOptions(options));
+  return featuresOf(frames, options);
+}
+
+/** Analysis hops tracked per event-loop turn by {@link ProsodyTurnDetector} (≈ 0.3 ms). */
+const HOPS_PER_TURN = 16;
+
+/**
+ * {@link prosodyFeatures} a few pitch hops at a time, yielding to the event loop between them,
+ * so the ~2 ms of a 1.5 s analysis never holds other connections' audio up. Same result.
+ */
+async function prosodyFeaturesSliced(
+  audio: AudioChunk,
+  options: ProsodyOptions,
+  signal?: AbortSignal,
+): Promise<ProsodyFeatures> {
+  const x = toPitchRate(analysed(audio, options));
+  const pitch = pitchOptions(options);
+  const frames: PitchFrame[] = [];
+  for (let from = 0; ; from += HOPS_PER_TURN) {
+    const part = trackPitchAt8k(x, pitch, { from, to: from + HOPS_PER_TURN });
+    for (const f of part) frames.push(f);
+    if (part.length < HOPS_PER_TURN) break;
+    await macrotask();
+    signal?.throwIfAborted();
+  }
+  return featuresOf(frames, options);
+}
+
+const pitchOptions = (options: ProsodyOptions): PitchOptions => ({
+  ...DEFAULT_PITCH,
+  ...options.pitch,
+});
+
+/** The last `analysisMs` of `audio` (all of it when shorter). */
+function analysed(audio: AudioChunk, options: ProsodyOptions): AudioChunk {
   const [rate, samples, layout] = audio;
   const channels = layout === "stereo" ? 2 : 1;
-  const keep = Math.round(((options.analysisMs ?? 1500) / 1000) * rate) * channels;
-  const tailChunk: AudioChunk =
-    samples.length <= keep
-      ? audio
-      : [rate, samples.subarray(samples.length - keep), layout ?? "mono"];
-  const frames = trackPitch(tailChunk, { ...DEFAULT_PITCH, ...options.pitch });
+  const keep = Math.round(((options.analysisMs ?? ANALYSIS_MS) / 1000) * rate) * channels;
+  return samples.length <= keep
+    ? audio
+    : [rate, samples.subarray(samples.length - keep), layout ?? "mono"];
+}
+
+/** The cues from the pitch frames of the analysed audio. */
+function featuresOf(frames: PitchFrame[], options: ProsodyOptions): ProsodyFeatures {
+  const tailS = (options.tailMs ?? 400) / 1000;
+  const minVoiced = options.minVoicedFrames ?? 5;
   const none: ProsodyFeatures = {
     speechEndS: null,
     voicedFrames: 0,
@@ -151,14 +193,21 @@ export function prosodyEndProbability(f: ProsodyFeatures): number {
  */
 export class ProsodyTurnDetector implements TurnDetector {
   readonly #options: ProsodyOptions;
+  /** Only the end of the turn is read: its last {@link ProsodyOptions.analysisMs}. */
+  readonly audioWindowMs: number;
 
   constructor(options: ProsodyOptions = {}) {
     this.#options = { ...options };
+    this.audioWindowMs = options.analysisMs ?? ANALYSIS_MS;
   }
 
-  /** Probability that the turn is over; rejects with the signal's reason when aborted. */
+  /**
+   * Probability that the turn is over; rejects with the signal's reason when aborted. The pitch
+   * is tracked a few hops per event-loop turn (the answer comes after a few turns).
+   */
   async endOfTurnProbability(input: TurnDetectorInput): Promise<number> {
     input.signal?.throwIfAborted();
-    return prosodyEndProbability(prosodyFeatures(input.audio, this.#options));
+    const features = await prosodyFeaturesSliced(input.audio, this.#options, input.signal);
+    return prosodyEndProbability(features);
   }
 }
