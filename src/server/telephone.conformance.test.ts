@@ -11,6 +11,7 @@ import { Stream } from "./Stream.js";
 import type { InterruptionEvent } from "./streamEvents.js";
 import type { LaunchedServer, StreamOptions } from "./streamTypes.js";
 import { waitFor } from "./testing/peers.js";
+import { Probe, type ProbeLog } from "./testing/probe.js";
 
 const TOKEN = "12345-test-auth-token";
 
@@ -95,6 +96,27 @@ describe("/telephone/handler: a call from the Twilio Media Streams simulator", (
     await sim.stop();
     await waitFor(() => stream.liveConnections === 0, 5000, "call cleaned up");
   }, 60_000);
+
+  it("89: each 20 ms µ-law message reaches receive() as one frame resampled to inputSampleRate", async () => {
+    const frames: Array<[number, number]> = [];
+    class Recorder extends Probe {
+      override async receive(frame: AudioChunk) {
+        frames.push([frame[0], frame[1].length]);
+        await super.receive(frame);
+      }
+      override copy(): Recorder {
+        return new Recorder(this.record, this.script);
+      }
+    }
+    const record: ProbeLog = { events: [], frames: 0 };
+    const { call } = await serve({ handler: new Recorder(record) });
+    const sim = await call();
+    await sim.sendAudio(tone(0.5, 8000, 440, 8000), { pace: "fast" });
+    // 25 messages of 160 samples; the resampler's delay holds back part of the last one.
+    await waitFor(() => frames.length >= 24, 5000, "24 frames");
+    expect(frames.slice(0, 24)).toEqual(Array(24).fill([48000, 960]));
+    await sim.stop();
+  });
 
   it("phone mode: no send_input; fn gets the audio only, even with needsArgs", async () => {
     const calls: number[] = [];

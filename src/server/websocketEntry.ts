@@ -367,6 +367,8 @@ export class WebSocketEntry implements ConnectionEntry {
         ? {
             output: { sampleRate: PHONE_RATE, quality: "fast" as const },
             inputQuality: "fast" as const,
+            // As FastRTC: each 20 ms message reaches receive() as one frame at the handler's rate.
+            inputFraming: "duration" as const,
           }
         : {}),
       channel: phone ? null : { send: (text) => void this.#sendText(text) },

@@ -9,6 +9,7 @@ import type { PlaybackState, StreamHandlerBase } from "../handlers/StreamHandler
 import { getLogger } from "../logger.js";
 import { type Clock, realClock } from "../utils/clock.js";
 import { Fifo } from "../utils/fifo.js";
+import { macrotask } from "../utils/macrotask.js";
 import { InputConverter } from "./inputConverter.js";
 import { OutputFramer } from "./outputFramer.js";
 import type { OutputFrame, SessionEndReason, SessionMode, SessionOptions } from "./sessionTypes.js";
@@ -75,10 +76,6 @@ const LEVEL_WINDOW_MS = 500;
 
 /** Values taken from `emit()` in a row before the emit loop yields to the event loop. */
 const MAX_EMITS_PER_TURN = 8;
-
-function macrotask(): Promise<void> {
-  return new Promise((r) => setImmediate(r));
-}
 
 function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
@@ -175,6 +172,15 @@ export class Session {
     if (!(ahead >= 0 && Number.isFinite(ahead))) {
       throw new RangeError(`sendAheadMs must be a number >= 0, got ${ahead}`);
     }
+    if (
+      options.inputFraming !== undefined &&
+      options.inputFraming !== "samples" &&
+      options.inputFraming !== "duration"
+    ) {
+      throw new TypeError(
+        `inputFraming must be "samples" or "duration", got ${String(options.inputFraming)}`,
+      );
+    }
     this.#aheadMs = ahead;
     this.#turns = new TurnTracker((event) => {
       try {
@@ -202,6 +208,7 @@ export class Session {
       handler.inputSampleRate,
       handler.expectedLayout,
       options.inputQuality ?? "high",
+      options.inputFraming ?? "samples",
     );
     const out = options.output;
     const wireRate = out?.sampleRate ?? handler.outputSampleRate;

@@ -38,6 +38,29 @@ describe("InputConverter wire notes", () => {
     }
   });
 
+  it('framing "duration": each 20 ms 8 kHz chunk becomes one 960-sample 48 kHz frame, notes aligned', () => {
+    const conv = new InputConverter(48000, "mono", "fast", "duration");
+    const wire = tone(160 * 50, 8000);
+    const frames: Int16Array[] = [];
+    for (let i = 0; i < wire.length; i += 160) {
+      const made = conv.push([8000, wire.subarray(i, i + 160)]);
+      // The resampler's delay holds back less than a frame: never more than one per chunk.
+      expect(made.length).toBeLessThanOrEqual(1);
+      frames.push(...made);
+    }
+    expect(conv.frameSize).toBe(960);
+    expect(frames.length).toBeGreaterThanOrEqual(49);
+    let out = 0;
+    let taken = 0;
+    for (const f of frames) {
+      expect(f.length).toBe(960);
+      out += f.length;
+      const src = sourceAudioOf(f)?.[1] as Float32Array;
+      taken += src.length;
+      expect(taken).toBe(Math.floor(out / 6));
+    }
+  });
+
   it("no notes when nothing is resampled, for stereo handlers, or once the wire rate changed", () => {
     const same = new InputConverter(16000, "mono");
     for (const f of same.push([16000, tone(320, 16000)])) expect(sourceAudioOf(f)).toBeUndefined();

@@ -11,9 +11,19 @@ import { noteSourceAudio } from "../audio/sourceAudio.js";
 import type { AudioChunk, AudioLayout } from "../audio/types.js";
 
 /**
+ * How long the frames of an {@link InputConverter} are: `"samples"`, as many samples (per
+ * channel) as the first inbound chunk; `"duration"`, as long in time as the first chunk.
+ * @internal
+ */
+export type InputFraming = "samples" | "duration";
+
+/**
  * Turns inbound audio of any rate and layout into the frames a handler's `receive()` gets:
  * int16 at `targetRate` in `targetLayout`, every frame as long (per channel) as the first inbound
- * chunk — FastRTC's framing (spec §4.9): 960 samples every 20 ms at 48 kHz, every 60 ms at 16 kHz.
+ * chunk — FastRTC's WebRTC framing (spec §4.9): 960 samples every 20 ms at 48 kHz, every 60 ms at
+ * 16 kHz. With `framing: "duration"` a frame lasts as long as the first chunk instead (its length
+ * at the target rate): FastRTC's phone path, where each 20 ms µ-law message reaches `receive()`
+ * resampled as a whole (160 samples at 8 kHz → 960 at 48 kHz).
  *
  * When it resamples mono audio of one wire rate, each frame it returns carries a note of the
  * wire samples it was made from (`noteSourceAudio`), so the frame VAD can go from the wire rate
@@ -38,12 +48,22 @@ export class InputConverter {
   #notes: boolean | null = null;
 
   readonly #quality: ResampleQuality;
+  readonly #framing: InputFraming;
 
-  /** `quality`: of the resampling to the handler's rate (default `"high"`). */
-  constructor(targetRate: number, targetLayout: AudioLayout, quality: ResampleQuality = "high") {
+  /**
+   * `quality`: of the resampling to the handler's rate (default `"high"`); `framing`: how long a
+   * frame is (default `"samples"`, see the class).
+   */
+  constructor(
+    targetRate: number,
+    targetLayout: AudioLayout,
+    quality: ResampleQuality = "high",
+    framing: InputFraming = "samples",
+  ) {
     this.#targetRate = targetRate;
     this.#channels = targetLayout === "stereo" ? 2 : 1;
     this.#quality = quality;
+    this.#framing = framing;
   }
 
   /** Converts one validated chunk; returns the complete frames it made (possibly none). */
@@ -53,8 +73,11 @@ export class InputConverter {
     const perChannel = samples.length / inChannels;
     if (!this.#reframer) {
       if (perChannel === 0) return [];
-      this.#frameSize = perChannel;
-      this.#reframer = new Reframer<Int16Array>(perChannel * this.#channels, "int16");
+      this.#frameSize =
+        this.#framing === "duration"
+          ? Math.max(1, Math.round((perChannel * this.#targetRate) / rate))
+          : perChannel;
+      this.#reframer = new Reframer<Int16Array>(this.#frameSize * this.#channels, "int16");
     }
     const channelData = this.#split(samples, inChannels);
     let out: Int16Array;

@@ -129,6 +129,13 @@ export interface SessionOptions {
    * Default `"high"`.
    */
   inputQuality?: ResampleQuality;
+  /**
+   * How long each frame given to `receive()` is. `"samples"`: as many samples as the first
+   * inbound chunk (FastRTC's WebRTC framing: 960 samples every 20 ms at 48 kHz, every 60 ms at
+   * 16 kHz). `"duration"`: as long as the first chunk (FastRTC's phone path: each 20 ms µ-law
+   * message resampled as a whole, 960 samples at 48 kHz). Default `"samples"`.
+   */
+  inputFraming?: "samples" | "duration";
   /** Called with each output frame at its play time. Default: none (frames are dropped). */
   onAudio?: (frame: OutputFrame) => void;
   /** Called with each `AdditionalOutputs` the handler produces. */
