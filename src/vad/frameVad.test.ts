@@ -182,7 +182,7 @@ describe("SileroFrameVad", () => {
     const conv = new InputConverter(48000, "mono");
     const frames: Int16Array[] = [];
     for (let i = 0; i < wire.length; i += 160) {
-      frames.push(...conv.push([8000, wire.subarray(i, i + 160)])); // 160-sample 48 kHz frames
+      frames.push(...conv.push([8000, wire.subarray(i, i + 160)])); // 160-sample 48 kHz frames (the converter's default framing)
     }
     expect(frames.every((f) => sourceAudioOf(f)?.[0] === 8000)).toBe(true);
     const noted = v6.createStream();
