@@ -504,8 +504,8 @@ export class Session {
             this.#reportError("receive", err);
           }
           this.#receiving = null;
-          // Poll emit() once the frames that arrived together are in (a WebRTC handler at 16 kHz
-          // gets its 60 ms frames in bursts), not after each: every poll is a handler call.
+          // Poll emit() once the frames that arrived together are in (several messages read at
+          // once after a stall), not after each: every poll is a handler call.
           if (this.#inputQueue.length === 0 || ++sinceWake >= MAX_EMITS_PER_TURN) {
             sinceWake = 0;
             this.#emitWake.notify();
