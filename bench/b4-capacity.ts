@@ -53,6 +53,9 @@ const BUDGET_MS = 150_000;
 const FIXTURE = "synthetic/48k/two_turns.wav";
 /** The handler's outputSampleRate (24 kHz is the default); `B4_OUTPUT_RATE=48000` to compare. */
 const OUTPUT_RATE = Number(process.env.B4_OUTPUT_RATE ?? 24_000);
+/** The Stream's `opusComplexity` (`B4_OPUS_COMPLEXITY=5`); default libopus's own (9). */
+const OPUS_COMPLEXITY =
+  process.env.B4_OPUS_COMPLEXITY === undefined ? null : Number(process.env.B4_OPUS_COMPLEXITY);
 const SERVER_CPU = "0";
 const CLIENT_CPU = "1";
 
@@ -212,6 +215,7 @@ export async function run(): Promise<BenchReport> {
     modality: "audio",
     concurrencyLimit: null,
     connectTimeout: 60,
+    opusComplexity: OPUS_COMPLEXITY,
   });
   const server = await stream.launch({ port: 0 });
   const child = new LoadChild();
@@ -345,7 +349,7 @@ export async function run(): Promise<BenchReport> {
   const busySteps = rows.filter((r) => (r["other CPU %"] ?? 0) > 15).map((r) => r.N);
   const clientLimited = results.filter((r) => (r.client?.cpuPct ?? 0) > 85).map((r) => r.n);
   return {
-    id: `${OUTPUT_RATE === 24_000 ? "B4" : `B4-out${OUTPUT_RATE / 1000}k`}${PASS_RULE === "lateness" ? "-lateness" : ""}`,
+    id: `${OUTPUT_RATE === 24_000 ? "B4" : `B4-out${OUTPUT_RATE / 1000}k`}${OPUS_COMPLEXITY === null ? "" : `-opus${OPUS_COMPLEXITY}`}${PASS_RULE === "lateness" ? "-lateness" : ""}`,
     title: `capacity: real-time sessions on one server core (Opus in, Silero VAD, echo out); largest passing N = ${capacity}${firstFail ? "" : " (no step failed: limit not reached)"}`,
     columns: [
       "N",
@@ -382,6 +386,7 @@ export async function run(): Promise<BenchReport> {
       pinnedServer
         ? `server (this process, all threads incl. the VAD worker) pinned to CPU ${SERVER_CPU}; load generator ${pinnedClient ? `pinned to CPU ${CLIENT_CPU}` : "NOT pinned"} (one child process, werift clients)`
         : "NOT pinned (taskset unavailable or a single CPU): server and clients share the machine's cores",
+      `Opus encoder complexity ${OPUS_COMPLEXITY ?? "9 (libopus's default)"}${OPUS_COMPLEXITY === null ? "; B4_OPUS_COMPLEXITY=5 to compare" : ""}`,
       `handler: ReplyOnPause(echo) with outputSampleRate ${OUTPUT_RATE}; the echo's input is 48 kHz, ${
         OUTPUT_RATE === 48_000
           ? "so nothing is resampled on the way out"

@@ -16,6 +16,7 @@ import { StreamHandlerBase } from "../handlers/StreamHandler.js";
 import { getLogger } from "../logger.js";
 import type { TwilioParams } from "../transports/telephone/twilioSignature.js";
 import { checkTrickledCandidate } from "../transports/webrtc/candidate.js";
+import { assertOpusComplexity } from "../transports/webrtc/opus.js";
 import { InvalidSdpError } from "../transports/webrtc/WebRtcConnection.js";
 import type { RtcConfiguration } from "../transports/webrtc/webrtcTypes.js";
 import type { InputComponent, OutputComponent } from "../ui/componentTypes.js";
@@ -190,6 +191,7 @@ export class Stream {
   readonly #inactivityTimeoutMs: number | null;
   readonly #tokens: ConnectionTokens;
   readonly #udpPortRange: [number, number] | null;
+  readonly #opusComplexity: number | null;
   readonly #entries = new Map<string, ConnectionEntry>();
   /** Sockets that have not sent `start` yet (they hold no slot). */
   readonly #sockets = new Set<WebSocketEntry>();
@@ -273,6 +275,10 @@ export class Stream {
     this.#inactivityTimeoutMs = inactivity === null ? null : inactivity * 1000;
     this.#tokens = new ConnectionTokens(options.connectionTokens === true);
     this.#udpPortRange = portRange(options.udpPortRange);
+    this.#opusComplexity =
+      options.opusComplexity === null || options.opusComplexity === undefined
+        ? null
+        : assertOpusComplexity(options.opusComplexity);
     this.allowExtraTracks = options.allowExtraTracks ?? false;
     this.uiArgs = { ...(options.uiArgs ?? {}) };
     this.trackConstraints = options.trackConstraints ?? null;
@@ -474,6 +480,7 @@ export class Stream {
       inactivityTimeoutMs: this.#inactivityTimeoutMs,
       additionalHostAddresses: this.#options.additionalHostAddresses ?? defaultHostAddresses(),
       udpPortRange: this.#udpPortRange,
+      opusComplexity: this.#opusComplexity,
       connectTimeoutMs: this.#connectTimeoutMs,
       timeLimitMs: this.timeLimit === null ? null : this.timeLimit * 1000,
       outputs: this.#outputs,

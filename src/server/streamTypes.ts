@@ -251,6 +251,13 @@ export interface StreamOptions {
    * ephemeral port.
    */
   udpPortRange?: [number, number] | null;
+  /**
+   * Complexity of the Opus encoder for the audio sent to WebRTC clients, 0 (cheapest) to 10.
+   * Encoding is the largest single cost of a WebRTC session's CPU (docs/benchmarks.md, B4):
+   * 5 costs about a quarter less than libopus's default 9, at a small loss of quality per bit
+   * for speech. Default `null`: libopus's default (9).
+   */
+  opusComplexity?: number | null;
 }
 
 /**

@@ -55,6 +55,8 @@ export interface WebRtcEntryOptions {
   additionalHostAddresses: string[];
   /** UDP ports ICE may bind; `null` any. */
   udpPortRange: [number, number] | null;
+  /** Opus encoder complexity of the replies (0–10); `null` libopus's default. */
+  opusComplexity: number | null;
   /**
    * ms without any inbound RTP, RTCP or data-channel traffic after which a connected peer is
    * taken for dead and cleaned up; `null` never.
@@ -105,6 +107,7 @@ export class WebRtcEntry implements ConnectionEntry {
         iceServers: options.iceServers,
         additionalHostAddresses: options.additionalHostAddresses,
         ...(options.udpPortRange ? { udpPortRange: options.udpPortRange } : {}),
+        ...(options.opusComplexity === null ? {} : { opusComplexity: options.opusComplexity }),
         ...(options.iceTransportPolicy ? { iceTransportPolicy: options.iceTransportPolicy } : {}),
         // Every await on the peer while answering is bounded (issue 12, D3).
         negotiationTimeoutMs: Math.min(options.connectTimeoutMs, DEFAULT_NEGOTIATION_TIMEOUT_MS),

@@ -8,7 +8,7 @@ import {
 import { getLogger } from "../../logger.js";
 import type { IceCandidateInit } from "./candidate.js";
 import { JitterBuffer } from "./jitterBuffer.js";
-import { OpusStreamDecoder } from "./opus.js";
+import { assertOpusComplexity, OpusStreamDecoder } from "./opus.js";
 import { OpusPacketizer, type OpusRtpPayload, toRtpPacket } from "./opusPacketizer.js";
 import type {
   AudioDirection,
@@ -191,6 +191,7 @@ export class WebRtcConnection {
   /** Aborted by close(): every pending await on the peer ends. */
   readonly #closing = new AbortController();
   readonly #negotiationTimeoutMs: number;
+  readonly #opusComplexity: number | undefined;
   /** RTP packets sent so far. */
   packetsSent = 0;
   /** RTP packets received on accepted audio tracks. */
@@ -206,6 +207,10 @@ export class WebRtcConnection {
   constructor(options: PeerOptions = {}, events: WebRtcConnectionEvents = {}) {
     this.#events = events;
     this.#negotiationTimeoutMs = options.negotiationTimeoutMs ?? DEFAULT_NEGOTIATION_TIMEOUT_MS;
+    this.#opusComplexity =
+      options.opusComplexity === undefined
+        ? undefined
+        : assertOpusComplexity(options.opusComplexity);
     this.#pc = new RTCPeerConnection({
       iceServers: options.iceServers ?? [],
       ...(options.additionalHostAddresses?.length
@@ -304,7 +309,9 @@ export class WebRtcConnection {
     transceiver.setDirection(direction);
     if (direction === "sendrecv" || direction === "sendonly") {
       this.#sender = transceiver;
-      this.#packetizer = new OpusPacketizer();
+      this.#packetizer = new OpusPacketizer(
+        this.#opusComplexity === undefined ? {} : { complexity: this.#opusComplexity },
+      );
     }
     if ((direction === "sendrecv" || direction === "recvonly") && !this.#receiving) {
       this.#receiving = true;

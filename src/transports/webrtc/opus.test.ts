@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { OPUS_FRAME, OpusFrameEncoder, OpusStreamDecoder } from "./opus.js";
+import { assertOpusComplexity, OPUS_FRAME, OpusFrameEncoder, OpusStreamDecoder } from "./opus.js";
 import { OpusPacketizer } from "./opusPacketizer.js";
 
 function tone(n: number, rate: number, hz: number, amp = 8000, offset = 0): Int16Array {
@@ -24,6 +24,27 @@ describe("Opus codec", () => {
       last = dec.decode(enc.encode(tone(OPUS_FRAME, 48000, 440, 8000, f * OPUS_FRAME)));
     expect(last.length).toBe(OPUS_FRAME * 2);
     expect(rms(last)).toBeGreaterThan((8000 / Math.SQRT2) * 0.7);
+  });
+
+  it("complexity: libopus's 9 by default, 0–10 settable (a tone still round-trips at 0 and 5), others refused", () => {
+    expect(new OpusFrameEncoder().complexity).toBe(9);
+    for (const c of [0, 5, 10]) {
+      const enc = new OpusFrameEncoder(24000, c);
+      expect(enc.complexity).toBe(c);
+      const dec = new OpusStreamDecoder();
+      let last: Int16Array = new Int16Array(0);
+      for (let f = 0; f < 10; f++)
+        last = dec.decode(enc.encode(tone(480, 24000, 440, 8000, f * 480)));
+      expect(rms(last)).toBeGreaterThan((8000 / Math.SQRT2) * 0.7);
+    }
+    for (const bad of [-1, 11, 2.5, Number.NaN, "5", null]) {
+      expect(() => assertOpusComplexity(bad)).toThrow(
+        /opusComplexity must be an integer from 0 to 10/,
+      );
+    }
+    expect(() => new OpusFrameEncoder(48000, 12)).toThrow(RangeError);
+    const packetizer = new OpusPacketizer({ complexity: 3 });
+    expect(packetizer.push(tone(480, 24000, 440), 24000, true)).toHaveLength(1);
   });
 
   it("conceals a lost packet with 20 ms of plausible audio", () => {

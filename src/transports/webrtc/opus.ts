@@ -5,11 +5,31 @@ export const OPUS_RATE = 48_000;
 /** Samples per channel in one 20 ms Opus frame at 48 kHz. */
 export const OPUS_FRAME = 960;
 
+/** An Opus encoder complexity. */
+type OpusComplexity = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10;
+
 /** Input rates the Opus encoder takes directly (the RTP clock stays 48 kHz). */
 export type OpusInputRate = 8000 | 12000 | 16000 | 24000 | 48000;
 
 /** The rates of {@link OpusInputRate}. */
 export const OPUS_INPUT_RATES: readonly number[] = [8000, 12000, 16000, 24000, 48000];
+
+/**
+ * Checks an Opus encoder complexity: an integer 0 (cheapest) to 10 (best quality per bit).
+ *
+ * @example
+ * ```ts
+ * assertOpusComplexity(5); // ok
+ * assertOpusComplexity(12); // RangeError
+ * ```
+ * @internal
+ */
+export function assertOpusComplexity(value: unknown, name = "opusComplexity"): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 10) {
+    throw new RangeError(`${name} must be an integer from 0 to 10, got ${String(value)}`);
+  }
+  return value;
+}
 
 /**
  * A one-byte Opus packet (TOC only, SILK 20 ms, one frame of length 0). libopus treats a frame of
@@ -67,14 +87,25 @@ export class OpusFrameEncoder {
   /** Samples in one 20 ms frame at {@link sampleRate}. */
   readonly frameSize: number;
 
-  /** @param sampleRate the input rate: one of Opus's 8, 12, 16, 24 or 48 kHz. Default 48 kHz. */
-  constructor(sampleRate: OpusInputRate = OPUS_RATE) {
+  /**
+   * @param sampleRate the input rate: one of Opus's 8, 12, 16, 24 or 48 kHz. Default 48 kHz.
+   * @param complexity the encoder's complexity, 0–10 (see {@link assertOpusComplexity}).
+   *   Default: libopus's own (9 in this build).
+   */
+  constructor(sampleRate: OpusInputRate = OPUS_RATE, complexity?: number) {
     if (!OPUS_INPUT_RATES.includes(sampleRate)) {
       throw new RangeError(`Opus encodes 8, 12, 16, 24 or 48 kHz input, not ${sampleRate} Hz`);
     }
     this.sampleRate = sampleRate;
     this.frameSize = sampleRate / 50;
     this.#encoder = new Encoder({ channels: 1, sample_rate: sampleRate, application: "voip" });
+    if (complexity !== undefined)
+      this.#encoder.complexity = assertOpusComplexity(complexity) as OpusComplexity;
+  }
+
+  /** The encoder's complexity (0–10). */
+  get complexity(): number {
+    return this.#encoder.complexity;
   }
 
   /** Encodes exactly {@link frameSize} mono samples (20 ms). */

@@ -37,6 +37,8 @@ export interface OpusPacketizerOptions {
   initialSequenceNumber?: number;
   /** First timestamp. Default: random (RFC 3550). */
   initialTimestamp?: number;
+  /** Opus encoder complexity, 0–10. Default: libopus's own (9). */
+  complexity?: number;
 }
 
 /**
@@ -53,7 +55,8 @@ export interface OpusPacketizerOptions {
  * ```
  */
 export class OpusPacketizer {
-  #encoder = new OpusFrameEncoder();
+  #encoder: OpusFrameEncoder;
+  readonly #complexity: number | undefined;
   #framer = new Reframer<Int16Array>(OPUS_FRAME, "int16");
   readonly #now: () => number;
   #resampler: StreamingResampler | null = null;
@@ -66,6 +69,8 @@ export class OpusPacketizer {
   packets = 0;
 
   constructor(options: OpusPacketizerOptions = {}) {
+    this.#complexity = options.complexity;
+    this.#encoder = new OpusFrameEncoder(OPUS_RATE, options.complexity);
     this.#now = options.now ?? (() => performance.now());
     this.#seq = (options.initialSequenceNumber ?? Math.floor(Math.random() * 0x10000)) & 0xffff;
     this.#ts = (options.initialTimestamp ?? Math.floor(Math.random() * 0x1_0000_0000)) >>> 0;
@@ -97,7 +102,7 @@ export class OpusPacketizer {
     const encodeRate = (native ? sampleRate : OPUS_RATE) as OpusInputRate;
     this.#resampler = native ? null : new StreamingResampler(sampleRate, OPUS_RATE);
     if (this.#encoder.sampleRate !== encodeRate) {
-      this.#encoder = new OpusFrameEncoder(encodeRate);
+      this.#encoder = new OpusFrameEncoder(encodeRate, this.#complexity);
       this.#framer = new Reframer<Int16Array>(this.#encoder.frameSize, "int16");
     }
   }

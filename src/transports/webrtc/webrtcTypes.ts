@@ -71,4 +71,6 @@ export interface WebRtcConnectionOptions {
   iceTransportPolicy?: "all" | "relay";
   /** UDP ports ICE may bind, `[min, max]` inclusive. Default: any (ephemeral). */
   udpPortRange?: [number, number];
+  /** Complexity of the Opus encoder of the audio we send, 0–10. Default: libopus's own (9). */
+  opusComplexity?: number;
 }
