@@ -627,8 +627,13 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
     live.asking?.abort();
     const ac = new AbortController();
     live.asking = ac;
-    detector
-      .endOfTurnProbability({ audio: [live.rate, audio], signal: ac.signal })
+    // Tracked on the session's clock: a virtual-time replay waits for the answer (the prosody
+    // detector works across a few event-loop turns) before it moves time on.
+    this.clock
+      .track(
+        () => detector.endOfTurnProbability({ audio: [live.rate, audio], signal: ac.signal }),
+        "turn detector",
+      )
       .then((p) => {
         if (ac.signal.aborted) return;
         live.eot.setEndProbability(candidate, p);
