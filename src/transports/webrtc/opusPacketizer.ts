@@ -56,7 +56,6 @@ export interface OpusPacketizerOptions {
  */
 export class OpusPacketizer {
   #encoder: OpusFrameEncoder;
-  readonly #complexity: number | undefined;
   #framer = new Reframer<Int16Array>(OPUS_FRAME, "int16");
   readonly #now: () => number;
   #resampler: StreamingResampler | null = null;
@@ -69,7 +68,6 @@ export class OpusPacketizer {
   packets = 0;
 
   constructor(options: OpusPacketizerOptions = {}) {
-    this.#complexity = options.complexity;
     this.#encoder = new OpusFrameEncoder(OPUS_RATE, options.complexity);
     this.#now = options.now ?? (() => performance.now());
     this.#seq = (options.initialSequenceNumber ?? Math.floor(Math.random() * 0x10000)) & 0xffff;
@@ -102,7 +100,7 @@ export class OpusPacketizer {
     const encodeRate = (native ? sampleRate : OPUS_RATE) as OpusInputRate;
     this.#resampler = native ? null : new StreamingResampler(sampleRate, OPUS_RATE);
     if (this.#encoder.sampleRate !== encodeRate) {
-      this.#encoder = new OpusFrameEncoder(encodeRate, this.#complexity);
+      this.#encoder = new OpusFrameEncoder(encodeRate, this.#encoder.complexity);
       this.#framer = new Reframer<Int16Array>(this.#encoder.frameSize, "int16");
     }
   }
