@@ -126,6 +126,15 @@ export function configureLogger(options: { level?: LogLevel; sink?: LogSink }): 
   if (options.sink !== undefined) sink = options.sink;
 }
 
+/**
+ * The level in effect (what a worker thread's logger is set to when it starts).
+ *
+ * @internal
+ */
+export function currentLogLevel(): LogLevel {
+  return level;
+}
+
 function enabled(l: LogLevel): boolean {
   return ORDER[l] >= ORDER[level];
 }

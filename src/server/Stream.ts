@@ -16,6 +16,10 @@ import { StreamHandlerBase } from "../handlers/StreamHandler.js";
 import { getLogger } from "../logger.js";
 import type { TwilioParams } from "../transports/telephone/twilioSignature.js";
 import { checkTrickledCandidate } from "../transports/webrtc/candidate.js";
+import {
+  assertMediaThreads,
+  MediaThreadPool,
+} from "../transports/webrtc/mediaThread/MediaThreadPool.js";
 import { assertOpusComplexity } from "../transports/webrtc/opus.js";
 import { InvalidSdpError } from "../transports/webrtc/WebRtcConnection.js";
 import type { RtcConfiguration } from "../transports/webrtc/webrtcTypes.js";
@@ -192,6 +196,8 @@ export class Stream {
   readonly #tokens: ConnectionTokens;
   readonly #udpPortRange: [number, number] | null;
   readonly #opusComplexity: number | null;
+  readonly #mediaThreadCount: number;
+  #mediaThreads: MediaThreadPool | null = null;
   readonly #entries = new Map<string, ConnectionEntry>();
   /** Sockets that have not sent `start` yet (they hold no slot). */
   readonly #sockets = new Set<WebSocketEntry>();
@@ -279,6 +285,8 @@ export class Stream {
       options.opusComplexity === null || options.opusComplexity === undefined
         ? null
         : assertOpusComplexity(options.opusComplexity);
+    this.#mediaThreadCount =
+      options.webrtcMediaThreads === undefined ? 0 : assertMediaThreads(options.webrtcMediaThreads);
     this.allowExtraTracks = options.allowExtraTracks ?? false;
     this.uiArgs = { ...(options.uiArgs ?? {}) };
     this.trackConstraints = options.trackConstraints ?? null;
@@ -488,6 +496,7 @@ export class Stream {
       // The page's latency readout (uiArgs.showLatency) reads the turn events.
       sendTurnMetrics: this.#options.sendTurnMetrics ?? this.uiArgs.showLatency === true,
       onCleanup: (e) => this.#forget(e),
+      mediaThreads: this.#mediaThreadPool(),
     });
     entry.negotiating = true;
     this.#register(entry);
@@ -1238,6 +1247,14 @@ export class Stream {
     const closers = [...this.#closers];
     this.#closers.clear();
     await Promise.allSettled(closers.map((c) => c()));
+    await this.#mediaThreads?.close();
     await this.#cluster.close();
+  }
+
+  /** The media threads, started on first use; null when peers run on this thread. */
+  #mediaThreadPool(): MediaThreadPool | null {
+    if (this.#mediaThreadCount === 0) return null;
+    this.#mediaThreads ??= new MediaThreadPool(this.#mediaThreadCount);
+    return this.#mediaThreads;
   }
 }

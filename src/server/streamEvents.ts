@@ -20,7 +20,9 @@ export interface InterruptionEvent {
   /**
    * Audio of it the person heard, in ms. Telephone: confirmed by Twilio's mark echoes (accurate
    * to 100 ms). WebRTC and WebSocket: audio is released in real time, so this is `sentMs`
-   * (the client's playout buffer, tens of ms, is not subtracted).
+   * (the client's playout buffer, tens of ms, is not subtracted). WebRTC on media threads
+   * (`webrtcMediaThreads`): frames go to the thread up to 60 ms ahead and those still queued
+   * there are dropped, counted here as not sent (estimated from the send-ahead).
    */
   playedMs: number;
   /** Queued audio of the reply that was never sent, in ms. */

@@ -258,6 +258,21 @@ export interface StreamOptions {
    * for speech. Default `null`: libopus's default (9).
    */
   opusComplexity?: number | null;
+  /**
+   * Worker threads that host the WebRTC peers: ICE, DTLS, SRTP, RTP, the data channel, Opus and
+   * the pacing of reply audio run there, while sessions and handlers stay on the main thread.
+   * Reply frames then go to the thread up to 60 ms before their play time and are sent from its
+   * own timers, so a stall of the main thread (a GC pause, a handler's work, many sessions) does
+   * not delay or bunch reply packets. Threads start on the first offer; each new peer goes to
+   * the thread with the fewest. Needs the real clock (pacing is in real time). Default `0`: the
+   * peers run on the main thread. See docs/benchmarks.md (B4) for what it changes.
+   *
+   * @example
+   * ```ts
+   * new Stream({ handler, webrtcMediaThreads: 1 });
+   * ```
+   */
+  webrtcMediaThreads?: number;
 }
 
 /**

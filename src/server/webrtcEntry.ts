@@ -2,13 +2,20 @@ import type { StreamHandlerBase } from "../handlers/StreamHandler.js";
 import { getLogger } from "../logger.js";
 import { Session } from "../session/Session.js";
 import type { SessionMode } from "../session/sessionTypes.js";
+import type { MediaThreadPool } from "../transports/webrtc/mediaThread/MediaThreadPool.js";
 import { OPUS_INPUT_RATES } from "../transports/webrtc/opus.js";
-import type { OfferedMedia } from "../transports/webrtc/WebRtcConnection.js";
 import {
   DEFAULT_NEGOTIATION_TIMEOUT_MS,
+  type PeerOptions,
   WebRtcConnection,
 } from "../transports/webrtc/WebRtcConnection.js";
-import type { IceServer, PeerState } from "../transports/webrtc/webrtcTypes.js";
+import type {
+  IceServer,
+  MediaPeer,
+  OfferedMedia,
+  PeerState,
+  WebRtcConnectionEvents,
+} from "../transports/webrtc/webrtcTypes.js";
 import { type Clock, startTimer } from "../utils/clock.js";
 import type { ConnectionEntry } from "./connectionEntry.js";
 import type { OutputsBus } from "./outputsBus.js";
@@ -25,6 +32,12 @@ const log = getLogger("server");
  * ```
  */
 export const RECEIVE_ONLY_MIN_INACTIVITY_MS = 15_000;
+
+/**
+ * How far ahead of its play time a reply frame goes to a media thread's pacer
+ * (`webrtcMediaThreads`): a main-thread stall up to this long does not reach the wire.
+ */
+export const MEDIA_THREAD_SEND_AHEAD_MS = 60;
 
 /**
  * The text of a typed turn sent on the data channel (`{"type":"text","data":"..."}`, a
@@ -70,6 +83,8 @@ export interface WebRtcEntryOptions {
   sendTurnMetrics: boolean;
   /** Called once when the entry is cleaned up (frees its slot). */
   onCleanup: (entry: WebRtcEntry) => void;
+  /** Media threads to host the peer on; `null`: on this thread. */
+  mediaThreads: MediaThreadPool | null;
 }
 
 /**
@@ -84,7 +99,7 @@ export class WebRtcEntry implements ConnectionEntry {
   readonly transport = "webrtc" as const;
   readonly id: string;
   readonly handler: StreamHandlerBase;
-  readonly connection: WebRtcConnection;
+  readonly connection: MediaPeer;
   /** True once an audio section was accepted (FastRTC's "registered media connection"). */
   mediaRegistered = false;
   /** True while its offer is being answered (a second offer with the id is refused). */
@@ -102,32 +117,33 @@ export class WebRtcEntry implements ConnectionEntry {
     this.#opts = options;
     this.id = options.id;
     this.handler = options.handler;
-    this.connection = new WebRtcConnection(
-      {
-        iceServers: options.iceServers,
-        additionalHostAddresses: options.additionalHostAddresses,
-        ...(options.udpPortRange ? { udpPortRange: options.udpPortRange } : {}),
-        ...(options.opusComplexity === null ? {} : { opusComplexity: options.opusComplexity }),
-        ...(options.iceTransportPolicy ? { iceTransportPolicy: options.iceTransportPolicy } : {}),
-        // Every await on the peer while answering is bounded (issue 12, D3).
-        negotiationTimeoutMs: Math.min(options.connectTimeoutMs, DEFAULT_NEGOTIATION_TIMEOUT_MS),
+    const peerOptions: PeerOptions = {
+      iceServers: options.iceServers,
+      additionalHostAddresses: options.additionalHostAddresses,
+      ...(options.udpPortRange ? { udpPortRange: options.udpPortRange } : {}),
+      ...(options.opusComplexity === null ? {} : { opusComplexity: options.opusComplexity }),
+      ...(options.iceTransportPolicy ? { iceTransportPolicy: options.iceTransportPolicy } : {}),
+      // Every await on the peer while answering is bounded (issue 12, D3).
+      negotiationTimeoutMs: Math.min(options.connectTimeoutMs, DEFAULT_NEGOTIATION_TIMEOUT_MS),
+    };
+    const events: WebRtcConnectionEvents = {
+      onAudio: (pcm) => this.#session?.pushAudio([48000, pcm, "stereo"]),
+      onDataChannel: () => this.#maybeStart(),
+      onDataChannelMessage: (text) => {
+        const turn = textTurn(text);
+        if (turn !== null && this.#session) {
+          this.#session.pushText(turn);
+          return;
+        }
+        this.connection.sendMessage(
+          JSON.stringify({ type: "log", data: `Server received: ${text}` }),
+        );
       },
-      {
-        onAudio: (pcm) => this.#session?.pushAudio([48000, pcm, "stereo"]),
-        onDataChannel: () => this.#maybeStart(),
-        onDataChannelMessage: (text) => {
-          const turn = textTurn(text);
-          if (turn !== null && this.#session) {
-            this.#session.pushText(turn);
-            return;
-          }
-          this.connection.sendMessage(
-            JSON.stringify({ type: "log", data: `Server received: ${text}` }),
-          );
-        },
-        onStateChange: (state) => this.#onState(state),
-      },
-    );
+      onStateChange: (state) => this.#onState(state),
+    };
+    this.connection = options.mediaThreads
+      ? options.mediaThreads.open(peerOptions, events)
+      : new WebRtcConnection(peerOptions, events);
   }
 
   /** The running session, once started. */
@@ -247,6 +263,7 @@ export class WebRtcEntry implements ConnectionEntry {
     const receiveOnly = this.#opts.mode === "receive";
     if (receiveOnly ? this.connection.state !== "connected" : !this.connection.hasDataChannel)
       return;
+    const threaded = this.#opts.mediaThreads !== null;
     const session = new Session(this.handler, {
       id: this.id,
       mode: this.#opts.mode,
@@ -257,19 +274,30 @@ export class WebRtcEntry implements ConnectionEntry {
       onAudio: (frame) => {
         this.connection.sendAudio(frame.samples, frame.sampleRate, frame.discontinuity);
       },
+      // On a media thread, frames are queued there and paced on its timers.
+      ...(threaded
+        ? {
+            sendAheadMs: MEDIA_THREAD_SEND_AHEAD_MS,
+            onPause: () => this.connection.dropQueuedAudio(),
+          }
+        : {}),
       onOutputs: (outputs) => this.#opts.outputs.push(this.id, outputs),
       onTurnEvent: (e) => {
         this.#opts.events("turn", { ...e, id: this.id, transport: "webrtc" });
         if (this.#opts.sendTurnMetrics) this.send({ type: "log", data: "turn_event", meta: e });
       },
-      onClear: ({ releasedFrames, droppedFrames }) =>
+      onClear: ({ releasedFrames, droppedFrames }) => {
+        // Frames released within the send-ahead were still queued on the media thread.
+        const unplayed = threaded ? Math.min(releasedFrames, MEDIA_THREAD_SEND_AHEAD_MS / 20) : 0;
+        if (threaded) this.connection.dropQueuedAudio();
         this.#opts.events("interrupted", {
           id: this.id,
           transport: "webrtc",
-          sentMs: releasedFrames * 20,
-          playedMs: releasedFrames * 20,
-          droppedMs: droppedFrames * 20,
-        }),
+          sentMs: (releasedFrames - unplayed) * 20,
+          playedMs: (releasedFrames - unplayed) * 20,
+          droppedMs: (droppedFrames + unplayed) * 20,
+        });
+      },
     });
     this.#session = session;
     session.start();

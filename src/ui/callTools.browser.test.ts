@@ -275,11 +275,13 @@ describe.skipIf(!hasChromium)(`page call tools in Chromium (${SKIP_REASON})`, ()
     }
   });
 
-  describe("against the real server", () => {
+  // Peers on the main thread, and on a media thread (werift, Opus and pacing in a worker).
+  describe.each([0, 1])("against the real server (webrtcMediaThreads: %i)", (mediaThreads) => {
     let server: LaunchedServer | undefined;
     let stream: Stream;
     beforeAll(async () => {
       stream = new Stream({
+        webrtcMediaThreads: mediaThreads,
         handler: new ReplyOnPause(
           async function* (input) {
             if (input instanceof WebRTCData && input.textbox === "fail") {

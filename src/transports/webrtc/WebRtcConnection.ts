@@ -12,12 +12,16 @@ import { assertOpusComplexity, OpusStreamDecoder } from "./opus.js";
 import { OpusPacketizer, type OpusRtpPayload, toRtpPacket } from "./opusPacketizer.js";
 import type {
   AudioDirection,
+  MediaPeer,
+  OfferedMedia,
   PeerState,
   WebRtcConnectionEvents,
   WebRtcConnectionOptions,
 } from "./webrtcTypes.js";
 
 const log = getLogger("webrtc");
+
+export type { OfferedMedia } from "./webrtcTypes.js";
 
 /** Most side-band messages kept while the client's data channel is not open yet. */
 export const MAX_PENDING_MESSAGES = 256;
@@ -152,16 +156,6 @@ export interface PeerOptions extends WebRtcConnectionOptions {
   negotiationTimeoutMs?: number;
 }
 
-/** One media section of the remote offer. */
-export interface OfferedMedia {
-  /** `"audio"`, `"video"` or another media kind. */
-  kind: string;
-  /** The section's mid. */
-  mid: string | null;
-  /** Direction the client offered, from the client's point of view. */
-  direction: AudioDirection;
-}
-
 /**
  * The server side of one WebRTC peer connection, on werift: applies the client's offer,
  * answers with every local ICE candidate (no server trickle), decodes inbound Opus through a
@@ -177,7 +171,7 @@ export interface OfferedMedia {
  * conn.sendAudio(samples, 24000, false);
  * ```
  */
-export class WebRtcConnection {
+export class WebRtcConnection implements MediaPeer {
   readonly #pc: RTCPeerConnection;
   readonly #events: WebRtcConnectionEvents;
   readonly #remoteAudioTracks: MediaStreamTrack[] = [];
@@ -407,6 +401,9 @@ export class WebRtcConnection {
     }
     return payloads.length;
   }
+
+  /** Nothing is queued here: {@link sendAudio} sends at once. Present for {@link MediaPeer}. */
+  dropQueuedAudio(): void {}
 
   /**
    * Sends a text message on the client's data channel. Messages sent before the channel is

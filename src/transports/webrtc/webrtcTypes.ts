@@ -1,3 +1,5 @@
+import type { IceCandidateInit } from "./candidate.js";
+
 /**
  * One ICE server, as in the browser's `RTCIceServer`.
  *
@@ -73,4 +75,67 @@ export interface WebRtcConnectionOptions {
   udpPortRange?: [number, number];
   /** Complexity of the Opus encoder of the audio we send, 0–10. Default: libopus's own (9). */
   opusComplexity?: number;
+}
+
+/**
+ * One media section of the remote offer.
+ *
+ * @example
+ * ```ts
+ * const media: OfferedMedia = { kind: "audio", mid: "0", direction: "sendrecv" };
+ * ```
+ */
+export interface OfferedMedia {
+  /** `"audio"`, `"video"` or another media kind. */
+  kind: string;
+  /** The section's mid. */
+  mid: string | null;
+  /** Direction the client offered, from the client's point of view. */
+  direction: AudioDirection;
+}
+
+/**
+ * The server side of one WebRTC peer as the server uses it: a {@link WebRtcConnection} on the
+ * main thread, or its stand-in for a peer hosted by a media thread
+ * (`StreamOptions.webrtcMediaThreads`).
+ *
+ * @example
+ * ```ts
+ * const media = await peer.applyOffer(offerSdp);
+ * peer.acceptAudio(media[0], "sendrecv");
+ * const answer = await peer.createAnswer();
+ * ```
+ */
+export interface MediaPeer {
+  /** The peer connection's state. */
+  readonly state: PeerState;
+  /** True once the client's data channel was announced. */
+  readonly hasDataChannel: boolean;
+  /** Datagrams received from the peer once connected (the dead-peer watchdog reads it). */
+  readonly inboundDatagrams: number;
+  /** RTP packets sent so far. */
+  readonly packetsSent: number;
+  /** RTP packets received on accepted audio tracks. */
+  readonly packetsReceived: number;
+  /** Applies the client's offer and lists its media sections. */
+  applyOffer(sdp: string): Promise<OfferedMedia[]>;
+  /** Takes the offered audio section with our direction. */
+  acceptAudio(media: OfferedMedia, direction: AudioDirection): void;
+  /** Declines an offered section. */
+  ignore(media: OfferedMedia): void;
+  /** Creates the answer, with every local ICE candidate in it. */
+  createAnswer(): Promise<string>;
+  /** Adds a trickled remote candidate. */
+  addIceCandidate(init: IceCandidateInit): Promise<void>;
+  /**
+   * Sends (or queues for sending at its play time) 20 ms of mono audio as Opus RTP. Returns the
+   * packets sent or queued.
+   */
+  sendAudio(samples: Int16Array, sampleRate: number, discontinuity: boolean): number;
+  /** Drops the audio queued and not yet sent (an interruption). */
+  dropQueuedAudio(): void;
+  /** Sends a text message on the client's data channel (queued until it opens). */
+  sendMessage(text: string): boolean;
+  /** Closes the peer connection. Idempotent. */
+  close(): Promise<void>;
 }
