@@ -23,7 +23,7 @@ import type { ReceivedAudio } from "../src/client/node.js";
 import { NodeAudioClient } from "../src/client/node.js";
 import { ReplyOnPause } from "../src/handlers/ReplyOnPause.js";
 import { Stream } from "../src/server/Stream.js";
-import type { WebRtcConnection } from "../src/transports/webrtc/WebRtcConnection.js";
+import type { MediaPeer } from "../src/transports/webrtc/webrtcTypes.js";
 import { getSileroModel } from "../src/vad/silero.js";
 import { type BenchReport, percentile } from "./report.js";
 import { installConnectionProbe, isLog, round } from "./rtc-probe.js";
@@ -91,7 +91,7 @@ async function measure(v: Variant, model: ReturnType<typeof getSileroModel>): Pr
   // --- server-side probe -------------------------------------------------------------------
   const serverTurns: ServerTurn[] = [];
   let current: ServerTurn | null = null;
-  let serverConn: WebRtcConnection | null = null;
+  let serverConn: MediaPeer | null = null;
   const uninstall = installConnectionProbe({
     onMessage(conn, text, at) {
       serverConn = conn;
@@ -152,7 +152,7 @@ async function measure(v: Variant, model: ReturnType<typeof getSileroModel>): Pr
     while (replyStarts.length < clientPauses.length && performance.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));
     }
-    const received = (serverConn as WebRtcConnection | null)?.packetsReceived ?? 0;
+    const received = (serverConn as MediaPeer | null)?.packetsReceived ?? 0;
     packets = `client sent ${c.packetsSent}, server received ${received}; client received ${c.packetsReceived}, lost ${c.packetsLost}, dropped ${c.packetsDropped}`;
   } finally {
     await client?.stop();

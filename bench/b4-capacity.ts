@@ -17,7 +17,8 @@
  * one core, all threads), the reply start delay (pause_detected → first frame) and the client
  * process' own CPU and send-tick lateness (to tell when the load generator is the limit).
  */
-import { type ChildProcess, fork } from "node:child_process";
+import { type ChildProcess, execFileSync, fork } from "node:child_process";
+import { readdirSync } from "node:fs";
 import { cpus } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
@@ -25,6 +26,8 @@ import { fixturePath } from "../src/audio/testing/fixtures.js";
 import type { AudioChunk } from "../src/audio/types.js";
 import { ReplyOnPause } from "../src/handlers/ReplyOnPause.js";
 import { Stream } from "../src/server/Stream.js";
+import { MEDIA_THREAD_SEND_AHEAD_MS } from "../src/server/webrtcEntry.js";
+import type { ThreadedPeer } from "../src/transports/webrtc/mediaThread/ThreadedPeer.js";
 import type { WebRtcConnection } from "../src/transports/webrtc/WebRtcConnection.js";
 import { getSileroModel } from "../src/vad/silero.js";
 import type { FromChild, LoadStats, ToChild } from "./b4-load.js";
@@ -56,6 +59,18 @@ const OUTPUT_RATE = Number(process.env.B4_OUTPUT_RATE ?? 24_000);
 /** The Stream's `opusComplexity` (`B4_OPUS_COMPLEXITY=5`); default libopus's own (9). */
 const OPUS_COMPLEXITY =
   process.env.B4_OPUS_COMPLEXITY === undefined ? null : Number(process.env.B4_OPUS_COMPLEXITY);
+/**
+ * The Stream's `webrtcMediaThreads` (`B4_MEDIA_THREADS=1`): peers on worker threads, reply frames
+ * released 60 ms ahead and paced there. Default 0 (peers on the main thread).
+ */
+const MEDIA_THREADS = Number(process.env.B4_MEDIA_THREADS ?? 0);
+/** How far ahead of play time the session releases frames (the media threads' send-ahead). */
+const RELEASE_AHEAD_MS = MEDIA_THREADS > 0 ? MEDIA_THREAD_SEND_AHEAD_MS : 0;
+/**
+ * Experiment (`B4_PIN_NEW_THREADS=1`): threads the server starts after its warm-up (the media
+ * threads) are moved to this CPU, i.e. off the server's core, to see what a spare core buys.
+ */
+const PIN_NEW_THREADS = process.env.B4_PIN_NEW_THREADS ?? null;
 const SERVER_CPU = "0";
 const CLIENT_CPU = "1";
 
@@ -171,15 +186,16 @@ export async function run(): Promise<BenchReport> {
 
   const model = getSileroModel();
   await model.warmup();
+  const baseThreads = new Set(readdirSync("/proc/self/task"));
 
   // --- server-side measurement ----------------------------------------------------------------
-  const conns = new Map<WebRtcConnection, ConnState>();
+  const conns = new Map<WebRtcConnection | ThreadedPeer, ConnState>();
   let measuring = false;
   let lateness: number[] = [];
   let replyStart: number[] = [];
   let pauses = 0;
   let discontinuities = 0;
-  const state = (conn: WebRtcConnection): ConnState => {
+  const state = (conn: WebRtcConnection | ThreadedPeer): ConnState => {
     let s = conns.get(conn);
     if (!s) {
       s = { t0: 0, k: -1, pauseAt: null };
@@ -201,7 +217,9 @@ export async function run(): Promise<BenchReport> {
         if (measuring) discontinuities++;
       } else {
         s.k++;
-        if (measuring) lateness.push(f.releasedAt - (s.t0 + s.k * 20));
+        // With media threads the first frames of a reply go at once, the rest 60 ms early.
+        const due = s.t0 + Math.max(0, s.k * 20 - RELEASE_AHEAD_MS);
+        if (measuring) lateness.push(f.releasedAt - due);
       }
       if (s.pauseAt !== null) {
         if (measuring) replyStart.push(f.releasedAt - s.pauseAt);
@@ -216,6 +234,7 @@ export async function run(): Promise<BenchReport> {
     concurrencyLimit: null,
     connectTimeout: 60,
     opusComplexity: OPUS_COMPLEXITY,
+    webrtcMediaThreads: MEDIA_THREADS,
   });
   const server = await stream.launch({ port: 0 });
   const child = new LoadChild();
@@ -230,6 +249,12 @@ export async function run(): Promise<BenchReport> {
       "started",
       60_000,
     );
+    if (PIN_NEW_THREADS !== null) {
+      for (const tid of readdirSync("/proc/self/task")) {
+        if (!baseThreads.has(tid))
+          execFileSync("taskset", ["-p", "-c", PIN_NEW_THREADS, tid], { stdio: "ignore" });
+      }
+    }
     await sleep(WARMUP_MS);
     // --- measured window ---
     lateness = [];
@@ -349,7 +374,7 @@ export async function run(): Promise<BenchReport> {
   const busySteps = rows.filter((r) => (r["other CPU %"] ?? 0) > 15).map((r) => r.N);
   const clientLimited = results.filter((r) => (r.client?.cpuPct ?? 0) > 85).map((r) => r.n);
   return {
-    id: `${OUTPUT_RATE === 24_000 ? "B4" : `B4-out${OUTPUT_RATE / 1000}k`}${OPUS_COMPLEXITY === null ? "" : `-opus${OPUS_COMPLEXITY}`}${PASS_RULE === "lateness" ? "-lateness" : ""}`,
+    id: `${OUTPUT_RATE === 24_000 ? "B4" : `B4-out${OUTPUT_RATE / 1000}k`}${OPUS_COMPLEXITY === null ? "" : `-opus${OPUS_COMPLEXITY}`}${PASS_RULE === "lateness" ? "-lateness" : ""}${MEDIA_THREADS > 0 ? `-threads${MEDIA_THREADS}` : ""}`,
     title: `capacity: real-time sessions on one server core (Opus in, Silero VAD, echo out); largest passing N = ${capacity}${firstFail ? "" : " (no step failed: limit not reached)"}`,
     columns: [
       "N",
@@ -383,6 +408,9 @@ export async function run(): Promise<BenchReport> {
       PASS_RULE === "lateness"
         ? `pass (B4_PASS=lateness) = p99 output-frame lateness <= ${PASS_P99_MS} ms (server) with every client connected (the client gap is reported, not judged); largest passing N: ${capacity}`
         : `pass = p99 output-frame lateness <= ${PASS_P99_MS} ms (server) and p99 gap between consecutive reply packets <= ${PASS_GAP_P99_MS} ms (at the clients: werift's arrival times, gaps under 200 ms, i.e. inside a reply) with every client connected; largest passing N: ${capacity}`,
+      MEDIA_THREADS > 0
+        ? `webrtcMediaThreads: ${MEDIA_THREADS}: peers (werift, Opus, pacing) on worker threads of the server process; lateness is the session's release of each frame to its thread against the release schedule (frames go ${RELEASE_AHEAD_MS} ms before play time, the first ones of a reply at once), the wire is judged by the client gap`
+        : "webrtcMediaThreads: 0 (peers on the main thread; B4_MEDIA_THREADS=1 to compare)",
       pinnedServer
         ? `server (this process, all threads incl. the VAD worker) pinned to CPU ${SERVER_CPU}; load generator ${pinnedClient ? `pinned to CPU ${CLIENT_CPU}` : "NOT pinned"} (one child process, werift clients)`
         : "NOT pinned (taskset unavailable or a single CPU): server and clients share the machine's cores",

@@ -10,6 +10,7 @@
  *
  * Nothing else changes: the original methods run unchanged.
  */
+import { ThreadedPeer } from "../src/transports/webrtc/mediaThread/ThreadedPeer.js";
 import { WebRtcConnection } from "../src/transports/webrtc/WebRtcConnection.js";
 
 /** One output frame handed to a connection by its session. */
@@ -25,40 +26,51 @@ export interface SentFrame {
 }
 
 export interface ConnectionProbe {
-  onFrame?(conn: WebRtcConnection, frame: SentFrame): void;
-  onMessage?(conn: WebRtcConnection, text: string, at: number): void;
+  onFrame?(conn: WebRtcConnection | ThreadedPeer, frame: SentFrame): void;
+  onMessage?(conn: WebRtcConnection | ThreadedPeer, text: string, at: number): void;
 }
 
 let installed = false;
 
-/** Installs `probe`; returns the function that removes it. One probe at a time. */
+type Peer = WebRtcConnection | ThreadedPeer;
+
+/**
+ * Installs `probe`; returns the function that removes it. One probe at a time. Wraps both kinds
+ * of peer: `WebRtcConnection` (peers on the main thread) and `ThreadedPeer` (the main thread's
+ * stand-in for a peer on a media thread, `webrtcMediaThreads`), whose `sendAudio` is the
+ * frame's release to the thread's pacer (`sentAt` is then the hand-over, not the wire).
+ */
 export function installConnectionProbe(probe: ConnectionProbe): () => void {
   if (installed) throw new Error("a connection probe is already installed");
   installed = true;
-  const proto = WebRtcConnection.prototype;
-  const sendAudio = Object.getOwnPropertyDescriptor(proto, "sendAudio");
-  const sendMessage = Object.getOwnPropertyDescriptor(proto, "sendMessage");
-  if (!sendAudio || !sendMessage) throw new Error("WebRtcConnection has changed shape");
-  const originalAudio = proto.sendAudio;
-  const originalMessage = proto.sendMessage;
-  proto.sendAudio = function (
-    this: WebRtcConnection,
-    samples: Int16Array,
-    sampleRate: number,
-    discontinuity: boolean,
-  ): number {
-    const releasedAt = performance.now();
-    const packets = originalAudio.call(this, samples, sampleRate, discontinuity);
-    probe.onFrame?.(this, { releasedAt, sentAt: performance.now(), packets, discontinuity });
-    return packets;
-  };
-  proto.sendMessage = function (this: WebRtcConnection, text: string): boolean {
-    probe.onMessage?.(this, text, performance.now());
-    return originalMessage.call(this, text);
-  };
+  const restores = [WebRtcConnection.prototype, ThreadedPeer.prototype].map((proto) => {
+    const sendAudio = Object.getOwnPropertyDescriptor(proto, "sendAudio");
+    const sendMessage = Object.getOwnPropertyDescriptor(proto, "sendMessage");
+    if (!sendAudio || !sendMessage) throw new Error("a peer class has changed shape");
+    const originalAudio = proto.sendAudio;
+    const originalMessage = proto.sendMessage;
+    proto.sendAudio = function (
+      this: Peer,
+      samples: Int16Array,
+      sampleRate: number,
+      discontinuity: boolean,
+    ): number {
+      const releasedAt = performance.now();
+      const packets = originalAudio.call(this, samples, sampleRate, discontinuity);
+      probe.onFrame?.(this, { releasedAt, sentAt: performance.now(), packets, discontinuity });
+      return packets;
+    };
+    proto.sendMessage = function (this: Peer, text: string): boolean {
+      probe.onMessage?.(this, text, performance.now());
+      return originalMessage.call(this, text);
+    };
+    return () => {
+      Object.defineProperty(proto, "sendAudio", sendAudio);
+      Object.defineProperty(proto, "sendMessage", sendMessage);
+    };
+  });
   return () => {
-    Object.defineProperty(proto, "sendAudio", sendAudio);
-    Object.defineProperty(proto, "sendMessage", sendMessage);
+    for (const restore of restores) restore();
     installed = false;
   };
 }
