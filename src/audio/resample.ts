@@ -11,6 +11,7 @@
  * as 7999 → 48000) the weights are read from an oversampled table of the prototype with linear
  * interpolation, so any ratio works in bounded memory. Tables are shared between instances.
  */
+import { getFirKernel } from "./firKernel.js";
 import { assertSampleRate, describeType, floatToInt16Rounded } from "./pcm.js";
 
 /**
@@ -363,6 +364,20 @@ export class StreamingResampler {
     let nomPhase = this.#nomPhase;
     const bufBase = this.#bufBase;
     const bank = d.bank;
+    const kernel = bank && count > 0 ? getFirKernel() : null;
+    if (bank && kernel) {
+      // The same loop in WebAssembly SIMD (bit-for-bit the same output), then the positions
+      // advanced by `count` outputs at once.
+      const off = base - j - bufBase;
+      const result = kernel.run(bank, buf.subarray(off, this.#len), count, taps, phase, mq, mr, l);
+      const carry = phase + count * mr;
+      this.#base = base + count * mq + Math.floor(carry / l);
+      this.#phase = carry % l;
+      const nomCarry = nomPhase + count * mr;
+      this.#nomBase = nomBase + count * mq + Math.floor(nomCarry / l);
+      this.#nomPhase = nomCarry % l;
+      return result;
+    }
     if (bank) {
       const taps4 = taps & ~3;
       for (let k = 0; k < count; k++) {
