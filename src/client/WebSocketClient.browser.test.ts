@@ -15,7 +15,7 @@ import {
 const CHROMIUM = "/usr/bin/chromium";
 
 describe("browser entry bundle", () => {
-  it("pulls in no Node built-ins and nothing outside the client but the pure audio modules (G.711, PCM, the shared resampler)", async () => {
+  it("pulls in no Node built-ins and nothing outside the client but the pure audio modules (G.711, PCM, the shared resampler and its WebAssembly loop)", async () => {
     const bundle = await build({
       entryPoints: [new URL("./index.ts", import.meta.url).pathname],
       bundle: true,
@@ -26,6 +26,7 @@ describe("browser entry bundle", () => {
     });
     const inputs = Object.keys(bundle.metafile.inputs);
     expect(inputs.filter((p) => !p.startsWith("src/client/")).sort()).toEqual([
+      "src/audio/firKernel.ts",
       "src/audio/g711.ts",
       "src/audio/pcm.ts",
       "src/audio/resample.ts",
