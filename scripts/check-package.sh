@@ -73,8 +73,26 @@ if (res.status !== 200 || !page.includes("<html")) throw new Error(`GET / gave $
 const [speech] = await getSileroModel().vad([16000, new Float32Array(16000)]);
 if (speech !== 0) throw new Error(`VAD found ${speech} s of speech in silence`);
 await server.close();
+// A media thread starts from the compiled worker entry: werift there refuses an offer it
+// cannot use, and the error comes back as the route's 400.
+const threaded = new Stream({ handler: new ReplyOnPause(echo), webrtcMediaThreads: 1 });
+const t = await threaded.launch({ port: 0 });
+const offer = await fetch(`${t.url}/webrtc/offer`, {
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify({
+    sdp: "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=text 9 RTP/AVP 0\r\n",
+    type: "offer",
+    webrtc_id: "package-check",
+  }),
+});
+const detail = (await offer.json()).detail;
+if (offer.status !== 400 || !/could not be applied|no media section/.test(detail)) {
+  throw new Error(`media thread: offer gave ${offer.status} ${detail}`);
+}
+await t.close();
 await getSileroModel().close();
-console.log(`app ok: GET / ${res.status}, ${page.length} bytes; VAD ok`);
+console.log(`app ok: GET / ${res.status}, ${page.length} bytes; VAD ok; media thread ok`);
 EOF
   cat >"$1/require.cjs" <<'EOF'
 try {
