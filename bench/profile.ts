@@ -101,6 +101,10 @@ const SPECIFIC: Array<[string, (f: CallFrame) => boolean]> = [
   ["werift transceiver/routing", (f) => werift(f)],
   ["jitter buffer", (f) => f.url.includes("transports/webrtc/jitterBuffer")],
   [
+    "resampling",
+    (f) => f.url.includes("src/audio/resample") || /fastrtc_resample_fir/.test(f.functionName),
+  ],
+  [
     "Opus (wasm + wrapper)",
     (f) =>
       f.url.startsWith("wasm://") ||
@@ -108,7 +112,6 @@ const SPECIFIC: Array<[string, (f: CallFrame) => boolean]> = [
       f.url.includes("@evan/opus") ||
       /transports\/webrtc\/opus(Packetizer)?\.ts/.test(f.url),
   ],
-  ["resampling", (f) => f.url.includes("src/audio/resample")],
   ["µ-law (g711)", (f) => f.url.includes("src/audio/g711") || f.url.includes("muLawOutput")],
   ["echo guard", (f) => f.url.includes("turns/echoGuard")],
   ["VAD main-thread side (frameVad, transfer)", (f) => f.url.includes("src/vad/")],
