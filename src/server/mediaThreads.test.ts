@@ -6,10 +6,14 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { NodeAudioClient, type ReceivedAudio } from "../client/node.js";
+import type { EmitType } from "../handlers/emit.js";
+import { AsyncStreamHandler } from "../handlers/StreamHandler.js";
+import { tone as toneAt } from "../handlers/testing/fakes.js";
 import { configureLogger, type LogSink } from "../logger.js";
 import { MediaThreadPool } from "../transports/webrtc/mediaThread/MediaThreadPool.js";
 import type { PeerState } from "../transports/webrtc/webrtcTypes.js";
 import { Stream } from "./Stream.js";
+import type { InterruptionEvent } from "./streamEvents.js";
 import type { LaunchedServer } from "./streamTypes.js";
 import { FrameEcho } from "./testing/frameEcho.js";
 import { waitFor } from "./testing/peers.js";
@@ -103,6 +107,56 @@ describe("Stream webrtcMediaThreads", () => {
       await speak(client, 100, () => heard >= 25);
       await waitFor(() => heard >= 25, 10_000, "the neighbour's echo");
       expect(stream.liveConnections).toBe(1);
+    } finally {
+      await client.stop();
+    }
+  }, 30_000);
+});
+
+/** Replies once with 8 s of tone (in one piece: the session frames and paces it). */
+class LongReply extends AsyncStreamHandler {
+  #sent = false;
+  constructor() {
+    super({ inputSampleRate: 24000, outputSampleRate: 24000 });
+  }
+  async receive(): Promise<void> {}
+  async emit(): Promise<EmitType> {
+    if (this.#sent) return null;
+    this.#sent = true;
+    return [24000, toneAt(8, 24000, 300, 6000)];
+  }
+  copy(): LongReply {
+    return new LongReply();
+  }
+}
+
+describe.each([0, 1])("an interruption (webrtcMediaThreads: %i)", (mediaThreads) => {
+  it("stops the reply at the client: what was queued (on the thread too) is dropped", async () => {
+    const events: InterruptionEvent[] = [];
+    const stream = new Stream({ handler: new LongReply(), webrtcMediaThreads: mediaThreads });
+    stream.on("interrupted", (e) => events.push(e));
+    const server = await stream.launch({ port: 0 });
+    servers.push(server);
+    const id = `interrupt-${mediaThreads}`;
+    const client = new NodeAudioClient({ url: server.url, webrtcId: id });
+    let replyFrames = 0;
+    client.on("audio", (a: ReceivedAudio) => {
+      if (!a.concealed && rms(a.samples) > 1000) replyFrames++;
+    });
+    try {
+      await client.connect();
+      await waitFor(() => replyFrames >= 50, 15_000, "1 s of the reply");
+      stream.handlers.get(id)?.clearQueue();
+      await waitFor(() => events.length >= 1, 5_000, "the interrupted event");
+      const atEvent = replyFrames;
+      await new Promise((r) => setTimeout(r, 1000));
+      // What was on its way arrives; the remaining seconds of the 8 s reply do not.
+      expect(replyFrames - atEvent).toBeLessThan(25);
+      const e = events[0] as InterruptionEvent;
+      expect(e.transport).toBe("webrtc");
+      expect(e.sentMs).toBeGreaterThanOrEqual(900);
+      expect(e.droppedMs).toBeGreaterThan(5000);
+      expect(e.sentMs + e.droppedMs).toBe(8000);
     } finally {
       await client.stop();
     }
