@@ -24,7 +24,7 @@ import { assertOpusComplexity } from "../transports/webrtc/opus.js";
 import { InvalidSdpError } from "../transports/webrtc/WebRtcConnection.js";
 import type { RtcConfiguration } from "../transports/webrtc/webrtcTypes.js";
 import type { InputComponent, OutputComponent } from "../ui/componentTypes.js";
-import { type Clock, realClock } from "../utils/clock.js";
+import { type Clock, RealClock, realClock } from "../utils/clock.js";
 import {
   type AppRequest,
   type AppSocket,
@@ -307,6 +307,11 @@ export class Stream {
     this.ioRoutes =
       options.ioRoutes ?? (this.additionalInputs.length > 0 || this.additionalOutputs.length > 0);
     this.#clock = options.clock ?? realClock;
+    if (this.#mediaThreadCount > 0 && !(this.#clock instanceof RealClock)) {
+      throw new RangeError(
+        "webrtcMediaThreads needs the real clock: media threads pace reply audio in real time (leave clock unset, or use webrtcMediaThreads: 0)",
+      );
+    }
     this.#options = options;
     this.#cluster = createCoordinator(resolveCluster(options.cluster));
     this.#cluster.serve((call) => this.#serveRouted(call));

@@ -12,6 +12,7 @@ import { tone as toneAt } from "../handlers/testing/fakes.js";
 import { configureLogger, type LogSink } from "../logger.js";
 import { MediaThreadPool } from "../transports/webrtc/mediaThread/MediaThreadPool.js";
 import type { PeerState } from "../transports/webrtc/webrtcTypes.js";
+import { VirtualClock } from "../utils/clock.js";
 import { Stream } from "./Stream.js";
 import type { InterruptionEvent } from "./streamEvents.js";
 import type { LaunchedServer } from "./streamTypes.js";
@@ -52,6 +53,16 @@ describe("Stream webrtcMediaThreads", () => {
       ).toThrow(/webrtcMediaThreads must be an integer from 0 to 64/);
     }
     expect(() => new Stream({ handler: new FrameEcho(), webrtcMediaThreads: 0 })).not.toThrow();
+  });
+
+  it("refuses media threads on a virtual clock (their pacing is in real time)", () => {
+    const clock = new VirtualClock();
+    expect(() => new Stream({ handler: new FrameEcho(), webrtcMediaThreads: 1, clock })).toThrow(
+      /webrtcMediaThreads needs the real clock/,
+    );
+    expect(
+      () => new Stream({ handler: new FrameEcho(), webrtcMediaThreads: 0, clock }),
+    ).not.toThrow();
   });
 
   it("an echo through a media thread: audio both ways, data-channel text, slot freed on leave", async () => {
