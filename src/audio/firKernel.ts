@@ -122,6 +122,13 @@ function firBody(): number[] {
     ...f64x2Add,
     ...op.set(acc),
   ];
+  // Leaves the enclosing block (ends the loop) when local `a` >= local `b`.
+  const exitIfGe = (a: number, b: number) => [
+    ...op.get(a),
+    ...op.get(b),
+    ...op.i32GeS,
+    ...op.brIf(1),
+  ];
   const bump = (local: number, by: number) => [
     ...op.get(local),
     ...op.i32(by),
@@ -139,10 +146,7 @@ function firBody(): number[] {
     ...op.block,
     ...op.loop,
     // if k >= count: done
-    ...op.get(K),
-    ...op.get(COUNT),
-    ...op.i32GeS,
-    ...op.brIf(1),
+    ...exitIfGe(K, COUNT),
     // xa = buf + off * 4; ba = bank + phase * taps * 8
     ...op.get(BUF),
     ...op.get(OFF),
@@ -167,10 +171,7 @@ function firBody(): number[] {
     // four taps at a time
     ...op.block,
     ...op.loop,
-    ...op.get(I),
-    ...op.get(TAPS4),
-    ...op.i32GeS,
-    ...op.brIf(1),
+    ...exitIfGe(I, TAPS4),
     ...mac(ACC01, 0, 0),
     ...mac(ACC23, 8, 16),
     ...bump(XA, 16),
@@ -185,10 +186,7 @@ function firBody(): number[] {
     ...op.set(S0),
     ...op.block,
     ...op.loop,
-    ...op.get(I),
-    ...op.get(TAPS),
-    ...op.i32GeS,
-    ...op.brIf(1),
+    ...exitIfGe(I, TAPS),
     ...op.get(S0),
     ...op.get(XA),
     ...op.f32Load,

@@ -24,17 +24,14 @@ afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()));
 });
 
-function tone(frame: number): Int16Array {
-  const out = new Int16Array(960);
-  for (let i = 0; i < 960; i++)
-    out[i] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * (frame * 960 + i)) / 48000));
-  return out;
-}
+/** One second of 440 Hz at 48 kHz: a whole number of cycles, so its 20 ms slices loop smoothly. */
+const SECOND_OF_TONE = toneAt(1, 48000, 440, 8000);
 
 /** Sends 20 ms tone frames until `enough()` or `frames` were sent. */
 async function speak(client: NodeAudioClient, frames: number, enough: () => boolean) {
   for (let f = 0; f < frames && !enough(); f++) {
-    client.sendAudio([48000, tone(f)]);
+    const at = (f % 50) * 960;
+    client.sendAudio([48000, SECOND_OF_TONE.subarray(at, at + 960)]);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
