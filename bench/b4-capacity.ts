@@ -32,7 +32,7 @@ import type { WebRtcConnection } from "../src/transports/webrtc/WebRtcConnection
 import { getSileroModel } from "../src/vad/silero.js";
 import type { FromChild, LoadStats, ToChild } from "./b4-load.js";
 import { searchCapacity } from "./capacity.js";
-import { currentAffinity, machineTicks, pin } from "./cpu.js";
+import { currentAffinity, machineTicks, pin, speedProbe, threadSplit, threadTicks } from "./cpu.js";
 import { type BenchReport, percentile } from "./report.js";
 import { cpuMs, installConnectionProbe, isLog, round } from "./rtc-probe.js";
 
@@ -100,6 +100,9 @@ interface StepResult {
   serverPacketsReceived: number;
   /** Whole machine over the window (all cores, 100 % = one core), from /proc/stat. */
   machine: { busyPct: number; stealPct: number } | null;
+  threads: ReturnType<typeof threadSplit>;
+  /** {@link speedProbe} before and after the step, the faster (ms; higher = slower core). */
+  speed: number;
 }
 
 class LoadChild {
@@ -244,6 +247,7 @@ export async function run(): Promise<BenchReport> {
   const results: StepResult[] = [];
 
   const step = async (n: number): Promise<StepResult> => {
+    const speedBefore = speedProbe();
     const started = await child.request(
       { type: "start", url: server.url, n, fixture: fixturePath(FIXTURE) },
       "started",
@@ -263,6 +267,7 @@ export async function run(): Promise<BenchReport> {
     discontinuities = 0;
     const cpu0 = cpuMs();
     const machine0 = machineTicks();
+    const threads0 = threadTicks();
     const t0 = performance.now();
     loop.reset();
     loop.enable();
@@ -274,6 +279,7 @@ export async function run(): Promise<BenchReport> {
     const wall = performance.now() - t0;
     const cpuPct = ((cpuMs() - cpu0) / wall) * 100;
     const machine1 = machineTicks();
+    const threads = threadSplit(threads0, threadTicks(), wall);
     const live = [...conns.keys()];
     const stopped = await child.request({ type: "stop" }, "stopped", 60_000);
     const { type: _t, ...clientStats } = stopped;
@@ -282,6 +288,8 @@ export async function run(): Promise<BenchReport> {
     const until = performance.now() + 10_000;
     while (stream.liveConnections > 0 && performance.now() < until) await sleep(20);
     for (const id of stream.handlers.keys()) await stream.closeConnection(id);
+    // The faster of the two probes: one may have shared the core with start-up or teardown.
+    const speed = Math.min(speedBefore, speedProbe());
     conns.clear();
     const machine =
       machine0 && machine1
@@ -301,6 +309,8 @@ export async function run(): Promise<BenchReport> {
       loopP99: loop.percentile(99) / 1e6,
       loopMax: loop.max / 1e6,
       cpuPct,
+      threads,
+      speed,
       client: clientStats,
       serverPacketsReceived,
       machine,
@@ -346,6 +356,10 @@ export async function run(): Promise<BenchReport> {
       "loop p99 ms": round(r.loopP99),
       "loop max ms": round(r.loopMax),
       "server CPU %": round(r.cpuPct, 1),
+      "main thread %": r.threads ? round(r.threads.main, 1) : null,
+      "busiest other thread %": r.threads ? round(r.threads.busiestOther, 1) : null,
+      "other threads %": r.threads ? round(r.threads.rest, 1) : null,
+      "speed probe ms": round(r.speed, 2),
       "reply start p50 ms": round(percentile(r.replyStart, 50)),
       "reply start p99 ms": round(percentile(r.replyStart, 99)),
       "pauses/s": round(r.pauses / (MEASURE_MS / 1000), 2),
@@ -425,6 +439,8 @@ export async function run(): Promise<BenchReport> {
       "server CPU % = process CPU time (all threads) / wall time, so 100 % = the one pinned core; client CPU % likewise for the load-generator process",
       "in loss % = 1 − RTP packets received by the server / sent by the clients (whole step); out lost pkts = server→client packets the clients' jitter buffers declared lost",
       "re-anchors = frames the session marked as discontinuities in the window (one per reply start or interruption; more than pauses means pacing gaps > 200 ms, which the lateness metric cannot see)",
+      "main thread % / busiest other thread % / other threads % = the server process's CPU split by thread (/proc/self/task); the busiest other thread is the VAD worker, or a media thread with B4_MEDIA_THREADS; the rest is V8's GC and compiler helpers, libuv and further workers",
+      "speed probe ms = a fixed piece of work timed on the server's core before and after the step with no session connected (the faster; each best of 3; about 3.5 ms when the host runs the VM at full speed): a step with a higher figure ran on a slower core, not slower code",
       "other CPU % = whole machine (/proc/stat, 100 % = one core) minus server and client: other processes competing for the 2 cores; steal % = hypervisor steal",
       `steps: ${STEPS.join(", ")} until the first failure, then bisection between the last pass and the first failure (budget ${BUDGET_MS / 1000} s)`,
       busySteps.length > 0

@@ -41,7 +41,7 @@ import type { TurnEvent } from "../src/server/streamEvents.js";
 import { getSileroModel } from "../src/vad/silero.js";
 import type { FromChild, LoadStats, ToChild } from "./b9-load.js";
 import { searchCapacity } from "./capacity.js";
-import { currentAffinity, machineTicks, pin } from "./cpu.js";
+import { currentAffinity, machineTicks, pin, speedProbe, threadSplit, threadTicks } from "./cpu.js";
 import { type BenchReport, percentile } from "./report.js";
 import { cpuMs, round } from "./rtc-probe.js";
 
@@ -102,6 +102,9 @@ interface StepResult {
   cpuPct: number;
   client: LoadStats;
   machine: { busyPct: number; stealPct: number } | null;
+  threads: ReturnType<typeof threadSplit>;
+  /** {@link speedProbe} before and after the step, the faster (ms; higher = slower core). */
+  speed: number;
 }
 
 /**
@@ -261,6 +264,7 @@ export async function run(): Promise<BenchReport> {
   const results: StepResult[] = [];
 
   const step = async (n: number): Promise<StepResult> => {
+    const speedBefore = speedProbe();
     await child.request(
       { type: "start", url, n, fixture: fixturePath(FIXTURE), silenceMs: SILENCE_MS },
       "started",
@@ -281,6 +285,7 @@ export async function run(): Promise<BenchReport> {
     dues = [];
     const cpu0 = cpuMs();
     const machine0 = machineTicks();
+    const threads0 = threadTicks();
     const t0 = performance.now();
     loop.reset();
     loop.enable();
@@ -292,6 +297,7 @@ export async function run(): Promise<BenchReport> {
     const wall = performance.now() - t0;
     const cpuPct = ((cpuMs() - cpu0) / wall) * 100;
     const machine1 = machineTicks();
+    const threads = threadSplit(threads0, threadTicks(), wall);
     // A frame's slot is its due time + 20 ms; a GC pause running in it may have held it up. The
     // share of all frames whose slot saw a GC is the baseline the late frames compare against.
     const inGc = (due: number) => gc.some((g) => g.start < due + PASS_P99_MS && g.end > due);
@@ -301,6 +307,8 @@ export async function run(): Promise<BenchReport> {
     const drained = performance.now() + 10_000;
     while (stream.liveConnections > 0 && performance.now() < drained) await sleep(20);
     for (const id of stream.handlers.keys()) await stream.closeConnection(id);
+    // The faster of the two probes: one may have shared the core with start-up or teardown.
+    const speed = Math.min(speedBefore, speedProbe());
     const r: StepResult = {
       n,
       connected,
@@ -318,6 +326,8 @@ export async function run(): Promise<BenchReport> {
       lateInGcPct: pct(late.filter(inGc).length, late.length),
       allInGcPct: pct(dues.filter(inGc).length, dues.length),
       cpuPct,
+      threads,
+      speed,
       client,
       machine:
         machine0 && machine1
@@ -371,6 +381,10 @@ export async function run(): Promise<BenchReport> {
       "loop p99 ms": round(r.loopP99),
       "loop max ms": round(r.loopMax),
       "server CPU %": round(r.cpuPct, 1),
+      "main thread %": r.threads ? round(r.threads.main, 1) : null,
+      "VAD worker %": r.threads ? round(r.threads.busiestOther, 1) : null,
+      "other threads %": r.threads ? round(r.threads.rest, 1) : null,
+      "speed probe ms": round(r.speed, 2),
       "GC max ms": r.gc.length ? round(Math.max(...r.gc)) : null,
       "GC ms/s": round(r.gc.reduce((a, b) => a + b, 0) / seconds, 1),
       "late>20 frames": r.lateTotal,
@@ -425,6 +439,8 @@ export async function run(): Promise<BenchReport> {
       "server CPU % = process CPU time (all threads) / wall time, so 100 % = the one pinned core; client CPU % likewise for the load generator",
       "caller underruns = times a call's playback buffer (Twilio's, replayed from the media arrival times in the client) ran dry inside a reply; the 100 ms send-ahead hides lateness below ~100 ms from the caller",
       "re-anchors = replies started (plus pacing gaps > 200 ms, which the lateness metric cannot see); clears = `clear` messages sent: real interruptions only (a new turn while a reply is still playing, e.g. when the VAD splits a sentence)",
+      "main thread % / VAD worker % / other threads % = the server process's CPU split by thread (/proc/self/task): the main thread, the busiest other thread (the VAD worker running the model) and the rest (V8's GC and compiler helpers, libuv)",
+      "speed probe ms = a fixed piece of work timed on the server's core before and after the step with no session connected (the faster; each best of 3; about 3.5 ms when the host runs the VM at full speed): a step with a higher figure ran on a slower core, not slower code",
       "other CPU % = whole machine (/proc/stat, 100 % = one core) minus server and client; steal % = hypervisor steal",
       `steps: ${STEPS.join(", ")} until the first failure, then bisection (budget ${BUDGET_MS / 1000} s)`,
       `protocol errors seen by the simulators: ${protocolErrors}; calls closed by the server before hang-up: ${closedEarly}`,

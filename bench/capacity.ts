@@ -1,7 +1,8 @@
 /**
  * The step search shared by the capacity benchmarks (B4, B9): run the listed session counts
  * until one fails, then bisect between the last passing and the first failing count, within a
- * time budget.
+ * time budget. `CAPACITY_BISECT=0` runs the listed counts only (until one fails), for
+ * comparisons at a fixed count.
  */
 export interface CapacitySearch<R> {
   /** Counts to try in order. */
@@ -31,6 +32,7 @@ export async function searchCapacity<R>(search: CapacitySearch<R>): Promise<R[]>
     lastPass = n;
   }
   while (
+    process.env.CAPACITY_BISECT !== "0" &&
     firstFail !== null &&
     firstFail - lastPass > search.closeEnough(lastPass) &&
     performance.now() < search.deadline

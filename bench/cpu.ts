@@ -3,7 +3,7 @@
  * pinning a process to CPUs with `taskset`.
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 /** Busy and steal ticks (1/100 s) of all CPUs from /proc/stat; null where unavailable. */
 export function machineTicks(): { busy: number; steal: number } | null {
@@ -34,4 +34,80 @@ export function currentAffinity(pid: number): string | null {
   } catch {
     return null;
   }
+}
+
+/** CPU ticks (1/100 s, user + system) of each thread of this process, by thread id. */
+export function threadTicks(): Map<number, number> {
+  const out = new Map<number, number>();
+  try {
+    for (const tid of readdirSync("/proc/self/task")) {
+      try {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+        // Fields after the command name, which is in parentheses and may hold spaces.
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        out.set(Number(tid), Number(fields[11] ?? 0) + Number(fields[12] ?? 0));
+      } catch {
+        // The thread ended between the listing and the read.
+      }
+    }
+  } catch {
+    // No /proc here: an empty split.
+  }
+  return out;
+}
+
+/**
+ * How a process's CPU time between two {@link threadTicks} readings split over its threads, in %
+ * of one core over `wallMs`: the main thread (its id is the process id), the busiest other thread
+ * (in the capacity benches the VAD worker, which runs the model) and all the rest (V8's helper
+ * threads doing concurrent GC and compilation, libuv). Null without /proc.
+ */
+export function threadSplit(
+  before: Map<number, number>,
+  after: Map<number, number>,
+  wallMs: number,
+): { main: number; busiestOther: number; rest: number } | null {
+  if (after.size === 0) return null;
+  const pct = (ticks: number) => (ticks * 10 * 100) / wallMs;
+  let main = 0;
+  let busiest = 0;
+  let others = 0;
+  for (const [tid, ticks] of after) {
+    const used = ticks - (before.get(tid) ?? 0);
+    if (tid === process.pid) main = used;
+    else {
+      others += used;
+      busiest = Math.max(busiest, used);
+    }
+  }
+  return { main: pct(main), busiestOther: pct(busiest), rest: pct(others - busiest) };
+}
+
+/**
+ * Times a fixed piece of single-threaded work (float and integer arithmetic on a small array,
+ * about 3.5 ms on this project's 2-core VM when the core is idle) and returns its duration in ms:
+ * the best of `repeats`. The capacity benches run it before each step, so a step measured while
+ * the host ran the VM's core slower (other tenants; seen as every stage of a profile taking up to
+ * twice as long) can be told apart from a change in the code.
+ */
+export function speedProbe(repeats = 3): number {
+  const a = new Float64Array(1024);
+  let best = Number.POSITIVE_INFINITY;
+  let sink = 0;
+  for (let r = 0; r < repeats; r++) {
+    const t0 = performance.now();
+    let x = 0x9e3779b9;
+    for (let k = 0; k < 2000; k++) {
+      for (let i = 0; i < a.length; i++) {
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        a[i] = (a[i] as number) * 0.5 + (x & 0xffff) * 1e-4;
+      }
+      sink += a[k & 1023] as number;
+    }
+    best = Math.min(best, performance.now() - t0);
+  }
+  if (sink === -1) best = 0; // keeps the loop from being optimised away
+  return best;
 }

@@ -9,7 +9,9 @@
  *   Opus, resampling, VAD, ...); node internals (events, buffers, timers, promises) only count
  *   as their own stage when nothing more specific is on the stack.
  * - Allocations: V8 sampling heap profiler with collected objects kept (so it measures the
- *   allocation rate, not what stays live), attributed to stages the same way.
+ *   allocation rate, not what stays live), attributed to stages the same way. With
+ *   `PROFILE_HEAP=promoted` the objects that died in the young generation are left out, so the
+ *   allocation shown is what outlived it (promoted to old space: what the mark-compacts collect).
  * - GC: every main-thread GC pause in the window (PerformanceObserver `gc`).
  * - Process CPU (all threads) from `process.cpuUsage`; what is not on the main thread is the VAD
  *   worker, libuv and V8's helper threads.
@@ -241,7 +243,9 @@ function onMessageToChild(m: { type?: string; n?: number } | undefined): void {
       await post("HeapProfiler.startSampling", {
         samplingInterval: 16384,
         includeObjectsCollectedByMajorGC: true,
-        includeObjectsCollectedByMinorGC: true,
+        // PROFILE_HEAP=promoted leaves out what died young: what is left outlived the young
+        // generation (it was promoted to old space), the allocation behind the mark-compacts.
+        includeObjectsCollectedByMinorGC: process.env.PROFILE_HEAP !== "promoted",
       });
     });
   } else if (m?.type === "stop" && current) {
@@ -335,7 +339,7 @@ console.log(
 console.log("\nbench rows:");
 for (const r of report.rows)
   console.log(
-    `  N=${r.N} late p99 ${r["late p99 ms"]} ms, server CPU ${r["server CPU %"]} %, other CPU ${r["other CPU %"]} %`,
+    `  N=${r.N} late p99 ${r["late p99 ms"]} ms, server CPU ${r["server CPU %"]} %, other CPU ${r["other CPU %"]} %, speed probe ${r["speed probe ms"]} ms`,
   );
 console.log(`profiles: ${outDir}`);
 session.disconnect();
