@@ -328,23 +328,31 @@ export class FirKernel {
   readonly #fir: FirFn;
   readonly #memory: WasmMemory;
   readonly #banks = new WeakMap<Float64Array, number>();
+  /** The bank of the last call and its address (most calls repeat it). */
+  #lastBank: Float64Array | null = null;
+  #lastBankAt = 0;
+  /** A float view of the whole memory, made again after the memory grows. */
+  #heap: Float32Array;
   /** First free byte after the banks. */
   #top = 0;
 
   constructor(instance: WasmInstance) {
     this.#fir = instance.exports.fir as FirFn;
     this.#memory = instance.exports.mem as WasmMemory;
+    this.#heap = new Float32Array(this.#memory.buffer);
   }
 
   /**
-   * Computes `count` outputs: output `k` reads `taps` inputs from `input[off_k]` with the
+   * Computes `count` outputs: output `k` reads `taps` inputs from `input[from + off_k]` with the
    * coefficients of `phase_k`, where `(off, phase)` start at `(0, phase)` and advance by
-   * `(mq, mr)` per output, carrying when the phase reaches `l`. `input` must hold every sample
-   * the outputs read.
+   * `(mq, mr)` per output, carrying when the phase reaches `l`. `input[from, to)` must hold
+   * every sample the outputs read.
    */
   run(
     bank: Float64Array,
     input: Float32Array,
+    from: number,
+    to: number,
     count: number,
     taps: number,
     phase: number,
@@ -352,30 +360,35 @@ export class FirKernel {
     mr: number,
     l: number,
   ): Float32Array {
-    const bankAt = this.#bank(bank);
+    const bankAt = bank === this.#lastBank ? this.#lastBankAt : this.#bank(bank);
     const inAt = this.#top;
-    const outAt = inAt + ((input.length * 4 + 15) & ~15);
+    const outAt = inAt + (((to - from) * 4 + 15) & ~15);
     this.#reserve(outAt + count * 4);
-    const heap = this.#memory.buffer;
-    new Float32Array(heap, inAt, input.length).set(input);
+    const heap = this.#heap;
+    heap.set(from === 0 && to === input.length ? input : input.subarray(from, to), inAt >> 2);
     this.#fir(inAt, bankAt, outAt, count, taps, 0, phase, mq, mr, l);
-    return new Float32Array(heap, outAt, count).slice();
+    return heap.slice(outAt >> 2, (outAt >> 2) + count);
   }
 
   #bank(bank: Float64Array): number {
-    const known = this.#banks.get(bank);
-    if (known !== undefined) return known;
-    const at = this.#top;
-    this.#reserve(at + bank.byteLength);
-    new Float64Array(this.#memory.buffer, at, bank.length).set(bank);
-    this.#top = (at + bank.byteLength + 15) & ~15;
-    this.#banks.set(bank, at);
+    let at = this.#banks.get(bank);
+    if (at === undefined) {
+      at = this.#top;
+      this.#reserve(at + bank.byteLength);
+      new Float64Array(this.#memory.buffer, at, bank.length).set(bank);
+      this.#top = (at + bank.byteLength + 15) & ~15;
+      this.#banks.set(bank, at);
+    }
+    this.#lastBank = bank;
+    this.#lastBankAt = at;
     return at;
   }
 
   #reserve(bytes: number): void {
-    const have = this.#memory.buffer.byteLength;
-    if (bytes > have) this.#memory.grow(Math.ceil((bytes - have) / PAGE));
+    const have = this.#heap.byteLength;
+    if (bytes <= have) return;
+    this.#memory.grow(Math.ceil((bytes - have) / PAGE));
+    this.#heap = new Float32Array(this.#memory.buffer);
   }
 }
 

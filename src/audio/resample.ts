@@ -353,7 +353,6 @@ export class StreamingResampler {
   /** Computes the next `count` outputs (the caller guarantees the input they need is buffered). */
   #run(count: number): Float32Array {
     const d = this.#d!;
-    const out = new Float32Array(count);
     const buf = this.#buf;
     const { l, j, taps } = d;
     const mq = Math.floor(d.m / l);
@@ -369,7 +368,7 @@ export class StreamingResampler {
       // The same loop in WebAssembly SIMD (bit-for-bit the same output), then the positions
       // advanced by `count` outputs at once.
       const off = base - j - bufBase;
-      const result = kernel.run(bank, buf.subarray(off, this.#len), count, taps, phase, mq, mr, l);
+      const result = kernel.run(bank, buf, off, this.#len, count, taps, phase, mq, mr, l);
       const carry = phase + count * mr;
       this.#base = base + count * mq + Math.floor(carry / l);
       this.#phase = carry % l;
@@ -378,6 +377,7 @@ export class StreamingResampler {
       this.#nomPhase = nomCarry % l;
       return result;
     }
+    const out = new Float32Array(count);
     if (bank) {
       const taps4 = taps & ~3;
       for (let k = 0; k < count; k++) {

@@ -110,14 +110,19 @@ export class InputConverter {
           this.#keepSource(new Float32Array(Math.round((delay * rate) / this.#targetRate)));
         }
       }
-      const floats = channelData.map((c) => audioToFloat32(c));
-      if (this.#notes) this.#keepSource(floats[0] as Float32Array);
-      const resampled = floats.map((c, i) =>
-        rate === this.#targetRate ? c : (this.#resamplers[i] as StreamingResampler).process(c),
-      );
-      out = floatToInt16Rounded(
-        resampled.length === 1 ? (resampled[0] as Float32Array) : interleave(resampled),
-      );
+      if (channelData.length === 1) {
+        // Mono, the phone path: no per-channel arrays.
+        const float = audioToFloat32(first as Int16Array | Float32Array);
+        if (this.#notes) this.#keepSource(float);
+        const resampler = this.#resamplers[0] as StreamingResampler;
+        out = floatToInt16Rounded(rate === this.#targetRate ? float : resampler.process(float));
+      } else {
+        const floats = channelData.map((c) => audioToFloat32(c));
+        const resampled = floats.map((c, i) =>
+          rate === this.#targetRate ? c : (this.#resamplers[i] as StreamingResampler).process(c),
+        );
+        out = floatToInt16Rounded(interleave(resampled));
+      }
     }
     if (this.#notes === null) this.#notes = false;
     const reframer = this.#reframer as Reframer<Int16Array>;
