@@ -66,6 +66,21 @@ describe("Reframer", () => {
     expect(performance.now() - t0).toBeLessThan(2000);
   });
 
+  it("pushViews gives the same frames as push, whole ones as views of the input", () => {
+    const input = Int16Array.from({ length: 23 }, (_, i) => i + 1);
+    const copies = Reframer.int16(4);
+    const views = Reframer.int16(4);
+    const a = [...copies.push(input.subarray(0, 3)), ...copies.push(input.subarray(3))];
+    const b = [...views.pushViews(input.subarray(0, 3)), ...views.pushViews(input.subarray(3))];
+    expect(b.map((f) => Array.from(f))).toEqual(a.map((f) => Array.from(f)));
+    // The first frame joined buffered samples: its own array; the next ones share the input's.
+    expect(b[0]?.buffer).not.toBe(input.buffer);
+    expect(b[1]?.buffer).toBe(input.buffer);
+    expect(a[1]?.buffer).not.toBe(input.buffer);
+    expect(Array.from(views.flush() ?? [])).toEqual(Array.from(copies.flush() ?? []));
+    expect(() => views.pushViews(new Float32Array(4) as unknown as Int16Array)).toThrow(TypeError);
+  });
+
   it("validates its arguments", () => {
     expect(() => Reframer.int16(0)).toThrow(RangeError);
     expect(() => Reframer.int16(1.5)).toThrow(RangeError);

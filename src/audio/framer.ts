@@ -74,6 +74,25 @@ export class Reframer<T extends Int16Array | Float32Array> {
    * @throws TypeError if `samples` is not of this reframer's kind.
    */
   push(samples: T): T[] {
+    return this.#push(samples, false);
+  }
+
+  /**
+   * As {@link push}, but the frames that lie wholly inside `samples` are views of it (no copy):
+   * for arrays nobody changes afterwards. A frame that joins buffered samples is still its own.
+   *
+   * @example
+   * ```ts
+   * const framer = Reframer.int16(160);
+   * const frames = framer.pushViews(reply); // frames share reply's memory
+   * ```
+   * @throws TypeError if `samples` is not of this reframer's kind.
+   */
+  pushViews(samples: T): T[] {
+    return this.#push(samples, true);
+  }
+
+  #push(samples: T, views: boolean): T[] {
     const ok =
       this.kind === "int16" ? samples instanceof Int16Array : samples instanceof Float32Array;
     if (!ok) {
@@ -98,7 +117,9 @@ export class Reframer<T extends Int16Array | Float32Array> {
       this.#fill = 0;
     }
     while (n - pos >= size) {
-      frames.push(samples.slice(pos, pos + size) as T);
+      frames.push(
+        (views ? samples.subarray(pos, pos + size) : samples.slice(pos, pos + size)) as T,
+      );
       pos += size;
     }
     if (pos < n) {

@@ -11,16 +11,14 @@ import { type Clock, realClock } from "../utils/clock.js";
 import { Fifo } from "../utils/fifo.js";
 import { macrotask } from "../utils/macrotask.js";
 import { InputConverter } from "./inputConverter.js";
-import { OutputFramer } from "./outputFramer.js";
+import { type FramedAudio, OutputFramer } from "./outputFramer.js";
 import type { OutputFrame, SessionEndReason, SessionMode, SessionOptions } from "./sessionTypes.js";
 import { TurnTracker } from "./turnTracker.js";
 import { WakeEntry, type WakeScheduler, wakeSchedulerFor } from "./wakeScheduler.js";
 
 const log = getLogger("session");
 
-type Queued =
-  | { kind: "frame"; samples: Int16Array; rate: number }
-  | { kind: "close"; message: string };
+type Queued = FramedAudio | { kind: "close"; message: string };
 
 /** A promise that can be resolved from outside, re-armed after each use. */
 class Signal {
@@ -572,8 +570,7 @@ export class Session {
           await macrotask();
           if (epoch !== this.#clearEpoch || !this.#running) return;
         }
-        for (const f of this.#framer.push(slices[i] as AudioChunk))
-          this.#outQueue.push({ kind: "frame", samples: f.samples, rate: f.rate });
+        for (const f of this.#framer.push(slices[i] as AudioChunk)) this.#outQueue.push(f);
         this.#outWake.notify();
       }
     }
@@ -595,8 +592,7 @@ export class Session {
       void this.#finish({ kind: "close-stream", message: close.msg });
       return;
     }
-    for (const f of this.#framer.flush())
-      this.#outQueue.push({ kind: "frame", samples: f.samples, rate: f.rate });
+    for (const f of this.#framer.flush()) this.#outQueue.push(f);
     this.#outQueue.push({ kind: "close", message: close.msg });
     this.#outWake.notify();
   }
@@ -616,8 +612,7 @@ export class Session {
           await this.#waitUntil(this.#nextDue(), true);
           if (!this.#running) break;
           if (this.#outQueue.length === 0 && this.#framer.hasPending) {
-            for (const f of this.#framer.flush())
-              this.#outQueue.push({ kind: "frame", samples: f.samples, rate: f.rate });
+            for (const f of this.#framer.flush()) this.#outQueue.push(f);
           }
           continue;
         }

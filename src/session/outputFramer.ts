@@ -3,8 +3,9 @@ import { Reframer } from "../audio/framer.js";
 import { type ResampleQuality, StreamingResampler } from "../audio/resample.js";
 import type { AudioChunk } from "../audio/types.js";
 
-/** One framed 20 ms piece of output and its rate. @internal */
+/** One framed 20 ms piece of output and its rate (queued by the session as it is). @internal */
 export interface FramedAudio {
+  kind: "frame";
   samples: Int16Array;
   rate: number;
 }
@@ -31,7 +32,7 @@ export class OutputFramer {
   readonly #outputRate: number;
   readonly #native: readonly number[];
   readonly #quality: ResampleQuality;
-  #reframer: Reframer<Float32Array>;
+  #reframer: Reframer<Int16Array>;
   /** Rate of the frames the reframer cuts. */
   #frameRate: number;
   #resampler: StreamingResampler | null = null;
@@ -43,7 +44,7 @@ export class OutputFramer {
     this.#native = options.nativeRates ?? [];
     this.#quality = options.quality ?? "high";
     this.#frameRate = outputRate;
-    this.#reframer = new Reframer<Float32Array>(outputRate / 50, "float32");
+    this.#reframer = new Reframer<Int16Array>(outputRate / 50, "int16");
   }
 
   /** Frames made from one validated chunk (possibly none: audio waits for a full frame). */
@@ -57,9 +58,9 @@ export class OutputFramer {
       const frameRate = rate % 50 === 0 && this.#native.includes(rate) ? rate : this.#outputRate;
       if (frameRate !== this.#frameRate) {
         const tail = this.#reframer.flush(true);
-        if (tail) frames.push({ samples: floatToInt16Rounded(tail), rate: this.#frameRate });
+        if (tail) frames.push({ kind: "frame", samples: tail, rate: this.#frameRate });
         this.#frameRate = frameRate;
-        this.#reframer = new Reframer<Float32Array>(frameRate / 50, "float32");
+        this.#reframer = new Reframer<Int16Array>(frameRate / 50, "int16");
       }
       this.#resampler =
         rate === frameRate
@@ -82,7 +83,7 @@ export class OutputFramer {
       this.#resampler.reset();
     }
     const tail = this.#reframer.flush(true);
-    if (tail) frames.push({ samples: floatToInt16Rounded(tail), rate: this.#frameRate });
+    if (tail) frames.push({ kind: "frame", samples: tail, rate: this.#frameRate });
     this.#pending = false;
     return frames;
   }
@@ -101,6 +102,10 @@ export class OutputFramer {
 
   #frame(audio: Float32Array, out: FramedAudio[]): void {
     const rate = this.#frameRate;
-    for (const f of this.#reframer.push(audio)) out.push({ samples: floatToInt16Rounded(f), rate });
+    // One conversion per chunk; its whole frames are views of it (one buffer per chunk, not
+    // per frame: fewer objects live in the queue for the length of a reply).
+    for (const f of this.#reframer.pushViews(floatToInt16Rounded(audio))) {
+      out.push({ kind: "frame", samples: f, rate });
+    }
   }
 }
