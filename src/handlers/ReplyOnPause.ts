@@ -3,7 +3,12 @@ import { levelDb } from "../audio/level.js";
 import type { AudioChunk } from "../audio/types.js";
 import { getLogger } from "../logger.js";
 import { AudioStore } from "../turns/audioStore.js";
-import { type BargeInOptions, BargeInPolicy, resolveBargeInOptions } from "../turns/bargeIn.js";
+import {
+  type BargeInOptions,
+  BargeInPolicy,
+  type BargeInSignal,
+  resolveBargeInOptions,
+} from "../turns/bargeIn.js";
 import { ProsodyTurnDetector } from "../turns/detectors/prosodyDetector.js";
 import { EchoGuard } from "../turns/echoGuard.js";
 import { EndOfTurnPolicy } from "../turns/endOfTurn.js";
@@ -43,6 +48,9 @@ type AnyIterator = Iterator<EmitType> | AsyncIterator<EmitType>;
  * }
  * ```
  */
+/** `emit()`'s answer while no reply is under way (shared: it never changes). */
+const NOTHING_TO_EMIT: Promise<EmitType> = Promise.resolve(null);
+
 export class ReplyOnPauseState {
   /** Chunks of the current utterance (from speech onset), or `null` before onset. */
   stream: Int16Array[] | null = null;
@@ -356,8 +364,14 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
     this.wake();
   }
 
-  override async receive(frame: AudioChunk): Promise<void> {
-    if (this.turnTakingMode === "streaming") return this.#receiveStreaming(frame);
+  override receive(frame: AudioChunk): Promise<void> {
+    // No async wrapper: the streaming path's own promise is the answer (one fewer per frame).
+    return this.turnTakingMode === "streaming"
+      ? this.#receiveStreaming(frame)
+      : this.#receiveBatch(frame);
+  }
+
+  async #receiveBatch(frame: AudioChunk): Promise<void> {
     const state = this.state;
     if (state.responding && !this.canInterrupt) return;
     const [rate, raw] = frame;
@@ -395,7 +409,8 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
         Math.max(1, Math.round(((samples.length / rate) * 1000) / FRAME_VAD_MS)),
       ).fill(1);
     }
-    const open = await this.turnGate([rate, samples]);
+    const gate = this.turnGate([rate, samples]);
+    const open = typeof gate === "boolean" ? gate : await gate;
     if (open && !live.gateOpen) live.gateOpenedAt = live.store.end;
     live.gateOpen = open;
     if (!open) {
@@ -403,7 +418,10 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
       live.eot.reset();
       live.turnStart = null;
     } else {
-      for (const p of probs) await this.#onFrame(live, p, echo);
+      for (const p of probs) {
+        const signals = this.#onFrame(live, p, echo);
+        if (signals) await signals;
+      }
     }
     // Keep the prefix padding (plus a second) before any open turn, or everything since the
     // start of a turn whose reply has not been heard yet (it may be merged with the next).
@@ -446,15 +464,18 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
    * Streaming policy: whether the end-of-turn policy may hear this frame. `ReplyOnStopWords`
    * keeps it closed until its stop word is heard. Default: always open.
    */
-  protected async turnGate(_frame: AudioChunk): Promise<boolean> {
+  protected turnGate(_frame: AudioChunk): boolean | Promise<boolean> {
     return true;
   }
 
   /** Streaming policy: a turn was confirmed (`ReplyOnStopWords` re-arms its stop word). */
   protected onTurnConfirmed(): void {}
 
-  /** One 32 ms VAD frame: barge-in while a reply plays, else the end-of-turn policy. */
-  async #onFrame(live: LiveTurns, probability: number, echo: boolean): Promise<void> {
+  /**
+   * One 32 ms VAD frame: barge-in while a reply plays, else the end-of-turn policy. Synchronous
+   * unless the frame raised signals that await (most frames raise none): then their promise.
+   */
+  #onFrame(live: LiveTurns, probability: number, echo: boolean): Promise<void> | undefined {
     live.frames++;
     const playback = this.playback;
     if (playback.playing) live.prevTurnStart = null;
@@ -466,23 +487,35 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
       return;
     }
     if (playback.playing && live.barge && live.bargeOptions) {
-      for (const s of live.barge.pushFrame(probability, !echo)) {
-        const onsetMs = live.frames * FRAME_VAD_MS - (live.barge.nowMs - s.onsetMs);
-        if (s.type === "pause") {
-          this.pausePlayback();
-          this.markTurn("playback_paused");
-        } else if (s.type === "resume") {
-          this.resumePlayback();
-          this.markTurn("playback_resumed");
-        } else {
-          this.#interruptReply();
-          live.eot.startTurn();
-          await this.#turnStarted(live, onsetMs);
-        }
-      }
-      return;
+      const signals = live.barge.pushFrame(probability, !echo);
+      return signals.length === 0 ? undefined : this.#onBargeSignals(live, signals);
     }
-    for (const s of live.eot.pushFrame(probability)) await this.#onSignal(live, s);
+    const signals = live.eot.pushFrame(probability);
+    if (signals.length > 0) return this.#onSignals(live, signals);
+    if (live.pending) this.#maybeStartPreemptive(live);
+    return undefined;
+  }
+
+  async #onBargeSignals(live: LiveTurns, signals: BargeInSignal[]): Promise<void> {
+    const barge = live.barge as BargeInPolicy;
+    for (const s of signals) {
+      const onsetMs = live.frames * FRAME_VAD_MS - (barge.nowMs - s.onsetMs);
+      if (s.type === "pause") {
+        this.pausePlayback();
+        this.markTurn("playback_paused");
+      } else if (s.type === "resume") {
+        this.resumePlayback();
+        this.markTurn("playback_resumed");
+      } else {
+        this.#interruptReply();
+        live.eot.startTurn();
+        await this.#turnStarted(live, onsetMs);
+      }
+    }
+  }
+
+  async #onSignals(live: LiveTurns, signals: EndOfTurnSignal[]): Promise<void> {
+    for (const s of signals) await this.#onSignal(live, s);
     if (live.pending) this.#maybeStartPreemptive(live);
   }
 
@@ -790,8 +823,17 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
     await this.sendMessage({ type: "log", data: event });
   }
 
-  override async emit(): Promise<EmitType> {
-    if (!this.#event) return null;
+  /** Idle between replies: a turn's start calls `wake()` (see `StreamHandlerBase.emitIdle`). */
+  override get emitIdle(): boolean {
+    return !this.#event;
+  }
+
+  override emit(): Promise<EmitType> {
+    // Polled after every input frame: with no reply under way, one shared answer.
+    return this.#event ? this.#emitReply() : NOTHING_TO_EMIT;
+  }
+
+  async #emitReply(): Promise<EmitType> {
     if (!this.#holding) {
       // A preemptive reply whose turn was confirmed: what it produced meanwhile goes out first.
       const first = this.#held.shift();

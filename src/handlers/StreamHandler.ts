@@ -139,6 +139,28 @@ export abstract class StreamHandlerBase {
   abstract receive(frame: AudioChunk): void | Promise<void>;
   /** Returns the next thing to send, or `null` when there is nothing yet. Must not block long. */
   abstract emit(): EmitType | Promise<EmitType>;
+
+  /**
+   * Whether `emit()` would return nothing until this handler calls `wake()`. Default `false`: the
+   * session polls `emit()` after every input frame and every `idlePollMs`, as FastRTC does. A
+   * handler that answers `true` promises to call `wake()` as soon as it has output (or stops
+   * being idle), and saves the session a poll per input frame. `ReplyOnPause` is idle between
+   * replies.
+   *
+   * @example
+   * ```ts
+   * class Beeper extends AsyncStreamHandler {
+   *   #due = false;
+   *   override get emitIdle() { return !this.#due; }
+   *   async receive() { if (heardClap()) { this.#due = true; this.wake(); } }
+   *   async emit() { if (!this.#due) return null; this.#due = false; return beep; }
+   *   copy() { return new Beeper(); }
+   * }
+   * ```
+   */
+  get emitIdle(): boolean {
+    return false;
+  }
   /** A fresh instance with the same configuration, for one connection. */
   abstract copy(): StreamHandlerBase;
 

@@ -296,6 +296,40 @@ describe("session output (spec §4.9, §5.4)", () => {
     await h.close();
   });
 
+  it("an idle handler (emitIdle) is not polled until it calls wake(); then its output plays", async () => {
+    class Waker extends Scripted {
+      due = false;
+      override get emitIdle(): boolean {
+        return !this.due;
+      }
+      override receive(frame: AudioChunk): void {
+        super.receive(frame);
+        if (this.received.length === 25) {
+          this.due = true;
+          this.wake();
+        }
+      }
+      override emit(): EmitType {
+        if (!this.due) return super.emit();
+        this.due = false;
+        this.emits++;
+        return [24000, tone(0.2, 24000)] as EmitType;
+      }
+    }
+    const handler = new Waker();
+    const h = createHarness(handler, { idlePollMs: 20 });
+    await h.silence(400, 48000);
+    await h.run(200);
+    expect(handler.received.length).toBe(20);
+    expect(handler.emits).toBe(0);
+    await h.silence(200, 48000);
+    await h.run(400);
+    expect(handler.received.length).toBe(30);
+    expect(handler.emits).toBe(1);
+    expect(h.frames.length).toBe(10);
+    await h.close();
+  });
+
   it("52: [audio, AdditionalOutputs] plays and outputs; malformed pairs get FastRTC's messages", async () => {
     const out = new AdditionalOutputs("hi", 1);
     const handler = new Scripted([

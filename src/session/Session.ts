@@ -477,12 +477,13 @@ export class Session {
 
   /** The frame `receive()` is called with next (the input loop is sequential). */
   #receiving: AudioChunk | null = null;
-  /** `receive()` of `#receiving` in the connection's context: hoisted, no closures per frame. */
-  readonly #receiveInContext = async (): Promise<void> => {
-    await this.handler.receive(this.#receiving as AudioChunk);
-  };
+  /**
+   * `receive()` of `#receiving` in the connection's context: hoisted, no closures per frame, and
+   * no async wrapper (an async handler's own promise is what the loop awaits).
+   */
+  readonly #receiveInContext = () => this.handler.receive(this.#receiving as AudioChunk);
   readonly #receiveWork = () => runWithContext(this.#ctx, this.#receiveInContext);
-  readonly #emitInContext = async (): Promise<unknown> => await this.handler.emit();
+  readonly #emitInContext = (): unknown => this.handler.emit();
   readonly #emitWork = () => runWithContext(this.#ctx, this.#emitInContext);
 
   #drainInput(): void {
@@ -506,7 +507,8 @@ export class Session {
           // once after a stall), not after each: every poll is a handler call.
           if (this.#inputQueue.length === 0 || ++sinceWake >= MAX_EMITS_PER_TURN) {
             sinceWake = 0;
-            this.#emitWake.notify();
+            // An idle handler wakes the session itself when it has output.
+            if (!this.handler.emitIdle) this.#emitWake.notify();
           }
         }
       }, "input")
@@ -519,6 +521,12 @@ export class Session {
   async #emitLoop(): Promise<void> {
     let burst = 0;
     while (this.#running) {
+      if (this.handler.emitIdle) {
+        // No poll (and no idle-poll timer) until the handler calls wake().
+        burst = 0;
+        await this.#clock.blocked(this.#emitWake.wait());
+        continue;
+      }
       let value: unknown;
       let failed = false;
       try {

@@ -25,7 +25,7 @@ export interface Clock {
    * Runs `work` as a unit the clock waits for before it moves virtual time on (a handler call, a
    * model call). A no-op wrapper for real time.
    */
-  track<T>(work: () => Promise<T>, label?: string): Promise<T>;
+  track<T>(work: () => T | Promise<T>, label?: string): Promise<T>;
 }
 
 /**
@@ -88,8 +88,9 @@ export class RealClock implements Clock {
   blocked<T>(promise: Promise<T>): Promise<T> {
     return promise;
   }
-  track<T>(work: () => Promise<T>): Promise<T> {
-    return work();
+  track<T>(work: () => T | Promise<T>): Promise<T> {
+    const result = work();
+    return result instanceof Promise ? result : Promise.resolve(result);
   }
 }
 
@@ -172,7 +173,7 @@ export class VirtualClock implements Clock {
     }
   }
 
-  async track<T>(work: () => Promise<T>, label = "work"): Promise<T> {
+  async track<T>(work: () => T | Promise<T>, label = "work"): Promise<T> {
     const unit: Unit = { blocked: 0, label };
     // Nested work: the outer unit waits on the inner one, which is tracked on its own.
     const parent = this.#als.getStore();
