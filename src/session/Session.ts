@@ -123,7 +123,7 @@ export class Session {
 
   #state: "new" | "running" | "closing" | "closed" = "new";
   readonly #inputQueue = new Fifo<Int16Array>();
-  #draining: Promise<void> | null = null;
+  #draining = false;
   readonly #outQueue = new Fifo<Queued>();
   readonly #emitWake = new Signal();
   readonly #outWake = new Signal();
@@ -488,35 +488,39 @@ export class Session {
 
   #drainInput(): void {
     if (this.#draining) return;
-    this.#draining = this.#clock
-      .track(async () => {
-        let sinceWake = 0;
-        while (this.#running && this.#inputQueue.length > 0) {
-          const samples = this.#inputQueue.shift() as Int16Array;
-          this.#receiving =
-            this.handler.expectedLayout === "stereo"
-              ? [this.handler.inputSampleRate, samples, "stereo"]
-              : [this.handler.inputSampleRate, samples];
-          try {
-            await this.#clock.track(this.#receiveWork, "receive");
-          } catch (err) {
-            this.#reportError("receive", err);
-          }
-          this.#receiving = null;
-          // Poll emit() once the frames that arrived together are in (several messages read at
-          // once after a stall), not after each: every poll is a handler call.
-          if (this.#inputQueue.length === 0 || ++sinceWake >= MAX_EMITS_PER_TURN) {
-            sinceWake = 0;
-            // An idle handler wakes the session itself when it has output.
-            if (!this.handler.emitIdle) this.#emitWake.notify();
-          }
-        }
-      }, "input")
-      .finally(() => {
-        this.#draining = null;
-        if (this.#running && this.#inputQueue.length > 0) this.#drainInput();
-      });
+    this.#draining = true;
+    void this.#clock.track(this.#drainWork, "input");
   }
+
+  /** Feeds queued input frames to `receive()` in order (hoisted: no closure per drain). */
+  readonly #drainWork = async (): Promise<void> => {
+    try {
+      let sinceWake = 0;
+      while (this.#running && this.#inputQueue.length > 0) {
+        const samples = this.#inputQueue.shift() as Int16Array;
+        this.#receiving =
+          this.handler.expectedLayout === "stereo"
+            ? [this.handler.inputSampleRate, samples, "stereo"]
+            : [this.handler.inputSampleRate, samples];
+        try {
+          await this.#clock.track(this.#receiveWork, "receive");
+        } catch (err) {
+          this.#reportError("receive", err);
+        }
+        this.#receiving = null;
+        // Poll emit() once the frames that arrived together are in (several messages read at
+        // once after a stall), not after each: every poll is a handler call.
+        if (this.#inputQueue.length === 0 || ++sinceWake >= MAX_EMITS_PER_TURN) {
+          sinceWake = 0;
+          // An idle handler wakes the session itself when it has output.
+          if (!this.handler.emitIdle) this.#emitWake.notify();
+        }
+      }
+    } finally {
+      this.#draining = false;
+      if (this.#running && this.#inputQueue.length > 0) this.#drainInput();
+    }
+  };
 
   async #emitLoop(): Promise<void> {
     let burst = 0;

@@ -1,4 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
+import { getLogger } from "../logger.js";
+
+const log = getLogger("clock");
 
 /**
  * The time source behind every timing-sensitive part of the library (output pacing, idle polling,
@@ -39,6 +42,21 @@ export interface Clock {
  * ```
  */
 export function startTimer(clock: Clock, ms: number, fn: () => void): { cancel(): void } {
+  if (clock instanceof RealClock) {
+    // Real time: a plain timer (no AbortController, promise and listener per timer; the frame
+    // VAD starts one per batch).
+    const timer = setTimeout(
+      () => {
+        try {
+          fn();
+        } catch (err) {
+          log.warn("timer callback failed", { err });
+        }
+      },
+      Math.max(0, ms),
+    );
+    return { cancel: () => clearTimeout(timer) };
+  }
   const ac = new AbortController();
   clock
     .sleep(ms, ac.signal)
