@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { getFirKernel, setFirKernelEnabled } from "./firKernel.js";
+import { floatToInt16Rounded } from "./pcm.js";
 import { type ResampleQuality, StreamingResampler } from "./resample.js";
 
 afterEach(() => setFirKernelEnabled(true));
@@ -87,5 +88,24 @@ describe("FirKernel (WebAssembly SIMD resampling loop)", () => {
     for (let i = 0; i < js.length; i++) {
       expect(Buffer.from(simd[i]!.buffer).equals(Buffer.from(js[i]!.buffer))).toBe(true);
     }
+  });
+
+  it("processInt16 equals floatToInt16Rounded(process()), with the kernel and without", () => {
+    // Louder than full scale in places, so the clipping is exercised too.
+    const x = signal(8000, 5).map((v) => v * 1.3);
+    for (const kernel of [true, false]) {
+      setFirKernelEnabled(kernel);
+      const floats = new StreamingResampler(8000, 48000, { quality: "fast" });
+      const ints = new StreamingResampler(8000, 48000, { quality: "fast" });
+      for (let at = 0; at < x.length; at += 160) {
+        const chunk = x.subarray(at, at + 160);
+        const want = floatToInt16Rounded(floats.process(chunk));
+        const got = ints.processInt16(chunk);
+        expect(Array.from(got)).toEqual(Array.from(want));
+      }
+    }
+    expect(Array.from(new StreamingResampler(16000, 16000).processInt16(x.subarray(0, 4)))).toEqual(
+      Array.from(floatToInt16Rounded(x.subarray(0, 4))),
+    );
   });
 });

@@ -346,7 +346,8 @@ export class FirKernel {
    * Computes `count` outputs: output `k` reads `taps` inputs from `input[from + off_k]` with the
    * coefficients of `phase_k`, where `(off, phase)` start at `(0, phase)` and advance by
    * `(mq, mr)` per output, carrying when the phase reaches `l`. `input[from, to)` must hold
-   * every sample the outputs read.
+   * every sample the outputs read. Returns where the outputs are: read them with
+   * {@link readFloat} or {@link readInt16} before the next call.
    */
   run(
     bank: Float64Array,
@@ -359,15 +360,33 @@ export class FirKernel {
     mq: number,
     mr: number,
     l: number,
-  ): Float32Array {
+  ): number {
     const bankAt = bank === this.#lastBank ? this.#lastBankAt : this.#bank(bank);
     const inAt = this.#top;
     const outAt = inAt + (((to - from) * 4 + 15) & ~15);
     this.#reserve(outAt + count * 4);
-    const heap = this.#heap;
-    heap.set(from === 0 && to === input.length ? input : input.subarray(from, to), inAt >> 2);
+    this.#heap.set(from === 0 && to === input.length ? input : input.subarray(from, to), inAt >> 2);
     this.#fir(inAt, bankAt, outAt, count, taps, 0, phase, mq, mr, l);
-    return heap.slice(outAt >> 2, (outAt >> 2) + count);
+    return outAt >> 2;
+  }
+
+  /** A copy of `count` outputs of {@link run} at `at`. */
+  readFloat(at: number, count: number): Float32Array {
+    return this.#heap.slice(at, at + count);
+  }
+
+  /**
+   * `count` outputs of {@link run} at `at` as int16 (`Math.round(x · 32768)`, clipped), read
+   * straight from the kernel's memory: no float array in between.
+   */
+  readInt16(at: number, count: number): Int16Array {
+    const heap = this.#heap;
+    const out = new Int16Array(count);
+    for (let i = 0; i < count; i++) {
+      const v = Math.round((heap[at + i] as number) * 32768);
+      out[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+    }
+    return out;
   }
 
   #bank(bank: Float64Array): number {

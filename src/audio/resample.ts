@@ -11,7 +11,7 @@
  * as 7999 → 48000) the weights are read from an oversampled table of the prototype with linear
  * interpolation, so any ratio works in bounded memory. Tables are shared between instances.
  */
-import { getFirKernel } from "./firKernel.js";
+import { type FirKernel, getFirKernel } from "./firKernel.js";
 import { assertSampleRate, describeType, floatToInt16Rounded } from "./pcm.js";
 
 /**
@@ -299,14 +299,47 @@ export class StreamingResampler {
     assertFloat32(input);
     const d = this.#d;
     if (!d) return input.slice();
+    const out = this.#run(this.#feed(input, d));
+    this.#compact();
+    return out;
+  }
+
+  /**
+   * As {@link process}, with the outputs as int16 (`Math.round(x · 32768)`, clipped: the same as
+   * `floatToInt16Rounded(process(input))`) and, with the WebAssembly kernel, no float array in
+   * between. Int16 input is read as `audioToFloat32` would scale it (÷ 32768), without a copy.
+   *
+   * @example
+   * ```ts
+   * const up = new StreamingResampler(8000, 48000, { quality: "fast" });
+   * const pcm = up.processInt16(wireFloats); // Int16Array at 48 kHz
+   * ```
+   * @throws TypeError if `input` is neither a Float32Array nor an Int16Array.
+   */
+  processInt16(input: Float32Array | Int16Array): Int16Array {
+    if (!(input instanceof Int16Array)) assertFloat32(input);
+    const d = this.#d;
+    if (!d) return input instanceof Int16Array ? input.slice() : floatToInt16Rounded(input);
+    const count = this.#feed(input, d);
+    const bank = d.bank;
+    const kernel = bank && count > 0 ? getFirKernel() : null;
+    let out: Int16Array;
+    if (bank && kernel) {
+      out = kernel.readInt16(this.#runKernel(kernel, bank, count), count);
+    } else {
+      out = floatToInt16Rounded(this.#run(count));
+    }
+    this.#compact();
+    return out;
+  }
+
+  /** Buffers `input`; returns how many outputs are now complete. */
+  #feed(input: Float32Array | Int16Array, d: Design): number {
     this.#append(input, input.length);
     this.#inCount += input.length;
     // Outputs n with n·m < inCount·l, counted from the current (nomBase, nomPhase).
     const r = (this.#inCount - this.#nomBase) * d.l - this.#nomPhase;
-    const count = r > 0 ? Math.ceil(r / d.m) : 0;
-    const out = this.#run(count);
-    this.#compact();
-    return out;
+    return r > 0 ? Math.ceil(r / d.m) : 0;
   }
 
   /**
@@ -328,14 +361,19 @@ export class StreamingResampler {
   }
 
   /** Appends `n` samples of `input`, or `n` zeros when `input` is undefined. */
-  #append(input: Float32Array | undefined, n: number): void {
+  #append(input: Float32Array | Int16Array | undefined, n: number): void {
     const need = this.#len + n;
     if (need > this.#buf.length) {
       const next = new Float32Array(Math.max(need, this.#buf.length * 2));
       next.set(this.#buf.subarray(0, this.#len));
       this.#buf = next;
     }
-    if (input) this.#buf.set(input, this.#len);
+    if (input instanceof Int16Array) {
+      // Scaled as audioToFloat32 does, straight into the buffer.
+      const buf = this.#buf;
+      const at = this.#len;
+      for (let i = 0; i < n; i++) buf[at + i] = (input[i] as number) / 32768;
+    } else if (input) this.#buf.set(input, this.#len);
     else this.#buf.fill(0, this.#len, need);
     this.#len = need;
   }
@@ -348,6 +386,26 @@ export class StreamingResampler {
     this.#buf.copyWithin(0, drop, this.#len);
     this.#len -= drop;
     this.#bufBase += drop;
+  }
+
+  /**
+   * Computes the next `count` outputs with the WebAssembly kernel and moves the positions on by
+   * `count` at once; returns where the kernel left them.
+   */
+  #runKernel(kernel: FirKernel, bank: Float64Array, count: number): number {
+    const d = this.#d!;
+    const l = d.l;
+    const mq = Math.floor(d.m / l);
+    const mr = d.m - mq * l;
+    const off = this.#base - d.j - this.#bufBase;
+    const at = kernel.run(bank, this.#buf, off, this.#len, count, d.taps, this.#phase, mq, mr, l);
+    const carry = this.#phase + count * mr;
+    this.#base += count * mq + Math.floor(carry / l);
+    this.#phase = carry % l;
+    const nomCarry = this.#nomPhase + count * mr;
+    this.#nomBase += count * mq + Math.floor(nomCarry / l);
+    this.#nomPhase = nomCarry % l;
+    return at;
   }
 
   /** Computes the next `count` outputs (the caller guarantees the input they need is buffered). */
@@ -365,17 +423,8 @@ export class StreamingResampler {
     const bank = d.bank;
     const kernel = bank && count > 0 ? getFirKernel() : null;
     if (bank && kernel) {
-      // The same loop in WebAssembly SIMD (bit-for-bit the same output), then the positions
-      // advanced by `count` outputs at once.
-      const off = base - j - bufBase;
-      const result = kernel.run(bank, buf, off, this.#len, count, taps, phase, mq, mr, l);
-      const carry = phase + count * mr;
-      this.#base = base + count * mq + Math.floor(carry / l);
-      this.#phase = carry % l;
-      const nomCarry = nomPhase + count * mr;
-      this.#nomBase = nomBase + count * mq + Math.floor(nomCarry / l);
-      this.#nomPhase = nomCarry % l;
-      return result;
+      // The same loop in WebAssembly SIMD (bit-for-bit the same output).
+      return kernel.readFloat(this.#runKernel(kernel, bank, count), count);
     }
     const out = new Float32Array(count);
     if (bank) {

@@ -115,7 +115,8 @@ export class InputConverter {
         const float = audioToFloat32(first as Int16Array | Float32Array);
         if (this.#notes) this.#keepSource(float);
         const resampler = this.#resamplers[0] as StreamingResampler;
-        out = floatToInt16Rounded(rate === this.#targetRate ? float : resampler.process(float));
+        out =
+          rate === this.#targetRate ? floatToInt16Rounded(float) : resampler.processInt16(float);
       } else {
         const floats = channelData.map((c) => audioToFloat32(c));
         const resampled = floats.map((c, i) =>

@@ -43,4 +43,24 @@ describe("OutputFramer", () => {
     expect(frames.length).toBeGreaterThan(0);
     expect(frames.every((f) => f.rate === 24000 && f.samples.length === 480)).toBe(true);
   });
+
+  it("int16 and float input give the same frames; frames never share the caller's array", () => {
+    const audio = tone(4800, 48000);
+    const floats = Float32Array.from(audio, (v) => v / 32768);
+    const a = new OutputFramer(8000, { quality: "fast" });
+    const b = new OutputFramer(8000, { quality: "fast" });
+    const fromInts = [...a.push([48000, audio]), ...a.flush()];
+    const fromFloats = [...b.push([48000, floats]), ...b.flush()];
+    expect(fromInts.map((f) => [...f.samples])).toEqual(fromFloats.map((f) => [...f.samples]));
+    // At the frame rate the samples are copied: the handler may reuse its array.
+    const native = new OutputFramer(48000, { nativeRates: [48000] });
+    const mine = tone(1920, 48000);
+    const frames = native.push([48000, mine]);
+    mine.fill(0);
+    expect(frames.map((f) => [...f.samples])).toEqual([
+      [...tone(1920, 48000).subarray(0, 960)],
+      [...tone(1920, 48000).subarray(960)],
+    ]);
+    expect(() => native.push([48000, [1, 2] as unknown as Int16Array])).toThrow(TypeError);
+  });
 });

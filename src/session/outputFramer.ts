@@ -1,5 +1,6 @@
-import { audioToFloat32, downmixToMono, floatToInt16Rounded } from "../audio/convert.js";
+import { downmixToMono, floatToInt16Rounded } from "../audio/convert.js";
 import { Reframer } from "../audio/framer.js";
+import { describeType } from "../audio/pcm.js";
 import { type ResampleQuality, StreamingResampler } from "../audio/resample.js";
 import type { AudioChunk } from "../audio/types.js";
 
@@ -50,7 +51,11 @@ export class OutputFramer {
   /** Frames made from one validated chunk (possibly none: audio waits for a full frame). */
   push(chunk: AudioChunk): FramedAudio[] {
     const [rate, samples, layout = "mono"] = chunk;
-    const mono = audioToFloat32(layout === "stereo" ? downmixToMono(samples, 2) : samples);
+    const stereo = layout === "stereo";
+    const mono = stereo ? downmixToMono(samples, 2) : samples;
+    if (!(mono instanceof Int16Array) && !(mono instanceof Float32Array)) {
+      throw new TypeError(`Unsupported audio data type: ${describeType(mono)}`);
+    }
     const frames: FramedAudio[] = [];
     if (rate !== this.#rate) {
       if (this.#resampler) this.#frame(this.#resampler.flush(), frames);
@@ -67,7 +72,18 @@ export class OutputFramer {
           ? null
           : new StreamingResampler(rate, frameRate, { quality: this.#quality });
     }
-    this.#frame(this.#resampler ? this.#resampler.process(mono) : mono, frames);
+    const rateOut = this.#frameRate;
+    if (this.#resampler) {
+      // Int16 or float in, int16 out: no float copy of the chunk, no float output array.
+      this.#framePcm(this.#resampler.processInt16(mono), frames);
+    } else if (mono instanceof Float32Array) {
+      this.#frame(mono, frames);
+    } else {
+      // The caller's own samples at the frame rate: copied into frames (it may reuse its array);
+      // a stereo downmix is ours already.
+      const own = stereo ? this.#reframer.pushViews(mono) : this.#reframer.push(mono);
+      for (const f of own) frames.push({ kind: "frame", samples: f, rate: rateOut });
+    }
     this.#pending = this.#reframer.buffered > 0 || this.#resampler !== null;
     return frames;
   }
@@ -101,11 +117,16 @@ export class OutputFramer {
   }
 
   #frame(audio: Float32Array, out: FramedAudio[]): void {
+    this.#framePcm(floatToInt16Rounded(audio), out);
+  }
+
+  /**
+   * Frames int16 audio of this framer's own: one conversion per chunk, and its whole frames are
+   * views of it (one buffer per chunk, not per frame: fewer objects live in the queue for the
+   * length of a reply).
+   */
+  #framePcm(pcm: Int16Array, out: FramedAudio[]): void {
     const rate = this.#frameRate;
-    // One conversion per chunk; its whole frames are views of it (one buffer per chunk, not
-    // per frame: fewer objects live in the queue for the length of a reply).
-    for (const f of this.#reframer.pushViews(floatToInt16Rounded(audio))) {
-      out.push({ kind: "frame", samples: f, rate });
-    }
+    for (const f of this.#reframer.pushViews(pcm)) out.push({ kind: "frame", samples: f, rate });
   }
 }
