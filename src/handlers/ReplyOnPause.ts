@@ -34,6 +34,9 @@ import { AsyncStreamHandler } from "./StreamHandler.js";
 
 const log = getLogger("reply-on-pause");
 
+/** `emit()`'s answer while no reply is under way (shared: it never changes). */
+const NOTHING_TO_EMIT: Promise<EmitType> = Promise.resolve(null);
+
 type AnyIterator = Iterator<EmitType> | AsyncIterator<EmitType>;
 
 /**
@@ -48,9 +51,6 @@ type AnyIterator = Iterator<EmitType> | AsyncIterator<EmitType>;
  * }
  * ```
  */
-/** `emit()`'s answer while no reply is under way (shared: it never changes). */
-const NOTHING_TO_EMIT: Promise<EmitType> = Promise.resolve(null);
-
 export class ReplyOnPauseState {
   /** Chunks of the current utterance (from speech onset), or `null` before onset. */
   stream: Int16Array[] | null = null;

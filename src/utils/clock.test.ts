@@ -24,7 +24,7 @@ describe("startTimer", () => {
     expect(cancelledRan).toBe(false);
   });
 
-  it("logs a callback's error as a warning instead of throwing it", async () => {
+  it("logs a callback's error as a warning instead of throwing it (real and virtual time)", async () => {
     const records: string[] = [];
     const note = (message: string) => records.push(message);
     const sink: LogSink = { debug: note, info: note, warn: note, error: note };
@@ -35,6 +35,13 @@ describe("startTimer", () => {
         throw new Error("boom");
       });
     });
+    expect(records).toContain("timer callback failed");
+    records.length = 0;
+    const clock = new VirtualClock();
+    startTimer(clock, 10, () => {
+      throw new Error("boom");
+    });
+    await clock.advance(10);
     expect(records).toContain("timer callback failed");
   });
 

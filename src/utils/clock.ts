@@ -42,28 +42,26 @@ export interface Clock {
  * ```
  */
 export function startTimer(clock: Clock, ms: number, fn: () => void): { cancel(): void } {
+  const run = () => {
+    try {
+      fn();
+    } catch (err) {
+      log.warn("timer callback failed", { err });
+    }
+  };
   if (clock instanceof RealClock) {
     // Real time: a plain timer (no AbortController, promise and listener per timer; the frame
     // VAD starts one per batch).
-    const timer = setTimeout(
-      () => {
-        try {
-          fn();
-        } catch (err) {
-          log.warn("timer callback failed", { err });
-        }
-      },
-      Math.max(0, ms),
-    );
+    const timer = setTimeout(run, Math.max(0, ms));
     return { cancel: () => clearTimeout(timer) };
   }
   const ac = new AbortController();
   clock
     .sleep(ms, ac.signal)
     .then(() => {
-      if (!ac.signal.aborted) fn();
+      if (!ac.signal.aborted) run();
     })
-    .catch(() => {});
+    .catch(() => {}); // aborted: cancelled
   return { cancel: () => ac.abort() };
 }
 
