@@ -79,8 +79,8 @@ describe("NodeAudioClient", () => {
     const started = performance.now();
     await client.playAudio([16000, tone(16000, 440, 0.6, 0.3)]);
     const elapsed = performance.now() - started;
+    // Paced in real time: 0.6 s of audio is not sent at once (no upper bound: a slow host only delays).
     expect(elapsed).toBeGreaterThan(560);
-    expect(elapsed).toBeLessThan(900);
     // 0.6 s = 30 frames; the resampler holds back a few samples, so the last one may wait
     expect(client.packetsSent).toBeGreaterThanOrEqual(29);
     await waitFor(() => conn.received.length >= client.packetsSent);
