@@ -22,8 +22,9 @@ export interface ModuleWorkerOptions {
  * `callerUrl` (its `import.meta.url`). From `dist` the entry is the compiled `.js` file. From
  * TypeScript sources (vitest, tsx) Node 20 does not apply `--import tsx` to a worker's entry
  * module, so a one-line bootstrap registers tsx's ESM hooks in the worker and then imports the
- * `.ts` entry. `--input-type` is dropped from the inherited `execArgv`: it stops workers from
- * starting.
+ * `.ts` entry. The worker inherits the parent's `execArgv` (see {@link workerExecArgv}), so a
+ * parent started with V8 flags (`--max-semi-space-size`, `--cpu-prof`) or with `--input-type`
+ * still starts its workers.
  *
  * @example
  * ```ts
@@ -36,10 +37,11 @@ export function startModuleWorker(
   entryBase: string,
   options: ModuleWorkerOptions,
 ): Worker {
-  const execArgv = process.execArgv.filter((a) => !a.startsWith("--input-type"));
-  const base: WorkerOptions = { workerData: options.workerData, execArgv };
+  const base: WorkerOptions = { workerData: options.workerData };
+  const execArgv = workerExecArgv(process.execArgv);
+  if (execArgv) base.execArgv = execArgv;
   if (options.transferList) base.transferList = options.transferList;
-  if (!callerUrl.endsWith(".ts")) return new Worker(new URL(`./${entryBase}.js`, callerUrl), base);
+  if (!callerUrl.endsWith(".ts")) return newWorker(new URL(`./${entryBase}.js`, callerUrl), base);
   let tsxDir: string;
   try {
     tsxDir = dirname(createRequire(callerUrl).resolve("tsx/package.json"));
@@ -55,7 +57,60 @@ export function startModuleWorker(
     options.preamble ?? "",
     `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`,
   ].join("\n");
-  return new Worker(code, { ...base, eval: true });
+  return newWorker(code, { ...base, eval: true });
+}
+
+/**
+ * The `execArgv` to give a worker, or `undefined` to let it inherit the parent's (Node's
+ * default). Node's default copies `--input-type`, which stops a worker with a file entry from
+ * starting ("--input-type can only be used with string input"), so when the parent has it the
+ * list is given explicitly without it. An explicit list is checked by Node, which refuses V8 and
+ * process-wide flags there ({@link newWorker} then drops them).
+ *
+ * @example
+ * ```ts
+ * workerExecArgv(["--input-type=module", "--import", "tsx"]); // ["--import", "tsx"]
+ * workerExecArgv(["--max-semi-space-size=32"]); // undefined: inherited as Node does
+ * ```
+ * @internal
+ */
+export function workerExecArgv(parent: readonly string[]): string[] | undefined {
+  if (!parent.some((a) => a.startsWith("--input-type"))) return undefined;
+  const out: string[] = [];
+  for (let i = 0; i < parent.length; i++) {
+    const a = parent[i] as string;
+    if (a === "--input-type")
+      i++; // its value is the next argument
+    else if (!a.startsWith("--input-type=")) out.push(a);
+  }
+  return out;
+}
+
+/**
+ * `new Worker`; when Node refuses flags of an explicit `execArgv`
+ * (`ERR_WORKER_INVALID_EXEC_ARGV`: V8 and process-wide flags, which the worker shares with the
+ * process anyway), starts it again without the flags Node named.
+ */
+function newWorker(entry: string | URL, options: WorkerOptions): Worker {
+  try {
+    return new Worker(entry, options);
+  } catch (err) {
+    const execArgv = options.execArgv;
+    if ((err as { code?: unknown }).code !== "ERR_WORKER_INVALID_EXEC_ARGV" || !execArgv) throw err;
+    const named = String((err as Error).message)
+      .split(": ")
+      .slice(1)
+      .join(": ")
+      .split(", ");
+    const invalid = new Set(named.map((a) => a.trim()));
+    const kept: string[] = [];
+    for (let i = 0; i < execArgv.length; i++) {
+      const a = execArgv[i] as string;
+      if (!invalid.has(a)) kept.push(a);
+      else if (!a.includes("=") && !(execArgv[i + 1] ?? "-").startsWith("-")) i++; // its value
+    }
+    return new Worker(entry, { ...options, execArgv: kept });
+  }
 }
 
 /**
