@@ -152,7 +152,6 @@ export function trackPitchAt8k(
   const maxLag = Math.ceil(PITCH_RATE / minF0);
   const span = win + maxLag;
   const d = new Float64Array(maxLag + 2);
-  const running = new Float64Array(1);
   const out: PitchFrame[] = [];
   const lastStart = hops ? Math.min(x.length - span, (hops.to - 1) * hop) : x.length - span;
   for (let start = hops ? Math.max(0, hops.from) * hop : 0; start <= lastStart; start += hop) {
@@ -167,35 +166,35 @@ export function trackPitchAt8k(
       out.push({ timeS, f0: null, db });
       continue;
     }
-    // Difference function and its cumulative mean normalisation, computed lag by lag only as
-    // far as the search needs (the first dip below the threshold, its local minimum and one
-    // more lag for the interpolation): voiced frames stop about halfway.
-    running[0] = 0;
-    d[0] = 1;
-    let computed = 0;
+    // Difference function and its cumulative mean normalisation (YIN steps 2–3), one lag at a
+    // time and only as far as the search needs: the first dip below the threshold, the bottom
+    // of that dip and one lag past it for the interpolation (voiced frames stop about halfway).
+    // `top`: the last lag whose shifted window lies inside `x` (maxLag + 1 except on the last
+    // hop of the audio).
+    const top = Math.min(maxLag + 1, x.length - start - win);
+    let acc = 0;
     let lag = -1;
-    for (let tau = minLag; tau <= maxLag; tau++) {
-      if (computed < tau + 1)
-        computed = fillDifference(x, d, running, start, win, computed, tau + 1);
-      if (d[tau]! < threshold) {
-        for (;;) {
-          if (computed < tau + 1) {
-            computed = fillDifference(x, d, running, start, win, computed, tau + 1);
-          }
-          if (tau + 1 <= maxLag && d[tau + 1]! < d[tau]!) tau++;
-          else break;
-        }
-        lag = tau;
+    let dipping = false;
+    for (let t = 1; t <= top; t++) {
+      const s = squaredDifference(x, start, win, t);
+      acc += s;
+      const dt = acc > 0 ? (s * t) / acc : 1;
+      d[t] = dt;
+      if (dipping) {
+        if (t <= maxLag && dt < d[t - 1]!) continue;
+        lag = t - 1;
         break;
       }
+      if (t >= minLag && t <= maxLag && dt < threshold) dipping = true;
     }
+    if (dipping && lag < 0) lag = top; // the audio ended inside the dip
     if (lag < 0) {
       out.push({ timeS, f0: null, db });
       continue;
     }
-    const a = d[lag - 1] ?? 1;
-    const b = d[lag] ?? 1;
-    const c = d[lag + 1] ?? 1;
+    const a = d[lag - 1]!;
+    const b = d[lag]!;
+    const c = lag + 1 <= top ? d[lag + 1]! : 1;
     const denom = a - 2 * b + c;
     const shift = denom !== 0 ? (0.5 * (a - c)) / denom : 0;
     const refined = lag + Math.max(-1, Math.min(1, shift));
@@ -204,30 +203,13 @@ export function trackPitchAt8k(
   return out;
 }
 
-/**
- * Computes the normalised difference `d[t]` for `t = computed + 1 ..= upTo` of the frame at
- * `start` (YIN steps 2–3), carrying the cumulative sum in `running[0]`; returns `upTo`.
- */
-function fillDifference(
-  x: Float32Array,
-  d: Float64Array,
-  running: Float64Array,
-  start: number,
-  win: number,
-  computed: number,
-  upTo: number,
-): number {
-  let acc = running[0]!;
+/** `Σ (x[i] − x[i + t])²` over the window of `win` samples at `start` (YIN step 2). */
+function squaredDifference(x: Float32Array, start: number, win: number, t: number): number {
+  let s = 0;
   const end = start + win;
-  for (let t = computed + 1; t <= upTo; t++) {
-    let s = 0;
-    for (let i = start; i < end; i++) {
-      const diff = x[i]! - x[i + t]!;
-      s += diff * diff;
-    }
-    acc += s;
-    d[t] = acc > 0 ? (s * t) / acc : 1;
+  for (let i = start; i < end; i++) {
+    const diff = x[i]! - x[i + t]!;
+    s += diff * diff;
   }
-  running[0] = acc;
-  return upTo;
+  return s;
 }
