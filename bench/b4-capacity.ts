@@ -32,7 +32,15 @@ import type { WebRtcConnection } from "../src/transports/webrtc/WebRtcConnection
 import { getSileroModel } from "../src/vad/silero.js";
 import type { FromChild, LoadStats, ToChild } from "./b4-load.js";
 import { searchCapacity } from "./capacity.js";
-import { currentAffinity, machineTicks, pin, speedProbe, threadSplit, threadTicks } from "./cpu.js";
+import {
+  currentAffinity,
+  machineTicks,
+  pin,
+  serverNodeFlags,
+  speedProbe,
+  threadSplit,
+  threadTicks,
+} from "./cpu.js";
 import { type BenchReport, percentile } from "./report.js";
 import { cpuMs, installConnectionProbe, isLog, round } from "./rtc-probe.js";
 
@@ -444,6 +452,7 @@ export async function run(): Promise<BenchReport> {
       "in loss % = 1 − RTP packets received by the server / sent by the clients (whole step); out lost pkts = server→client packets the clients' jitter buffers declared lost",
       "re-anchors = frames the session marked as discontinuities in the window (one per reply start or interruption; more than pauses means pacing gaps > 200 ms, which the lateness metric cannot see)",
       "main thread % / busiest other thread % / other threads % = the server process's CPU split by thread (/proc/self/task); the busiest other thread is the VAD worker, or a media thread with B4_MEDIA_THREADS; the rest is V8's GC and compiler helpers, libuv and further workers",
+      `server node flags: ${serverNodeFlags()} (run the bench as \`node --max-semi-space-size=8 --import tsx bench/run.ts b9\` to measure a flag)`,
       "speed probe ms = a fixed piece of work timed on the server's core before and after the step with no session connected (the faster; each best of 3; about 3.5 ms when the host runs the VM at full speed): a step with a higher figure ran on a slower core, not slower code",
       "other CPU % = whole machine (/proc/stat, 100 % = one core) minus server and client: other processes competing for the 2 cores; steal % = hypervisor steal",
       `steps: ${STEPS.join(", ")} until the first failure, then bisection between the last pass and the first failure (budget ${BUDGET_MS / 1000} s)`,

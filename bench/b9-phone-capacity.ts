@@ -41,7 +41,15 @@ import type { TurnEvent } from "../src/server/streamEvents.js";
 import { getSileroModel } from "../src/vad/silero.js";
 import type { FromChild, LoadStats, ToChild } from "./b9-load.js";
 import { searchCapacity } from "./capacity.js";
-import { currentAffinity, machineTicks, pin, speedProbe, threadSplit, threadTicks } from "./cpu.js";
+import {
+  currentAffinity,
+  machineTicks,
+  pin,
+  serverNodeFlags,
+  speedProbe,
+  threadSplit,
+  threadTicks,
+} from "./cpu.js";
 import { type BenchReport, percentile } from "./report.js";
 import { cpuMs, round } from "./rtc-probe.js";
 
@@ -440,6 +448,7 @@ export async function run(): Promise<BenchReport> {
       "caller underruns = times a call's playback buffer (Twilio's, replayed from the media arrival times in the client) ran dry inside a reply; the 100 ms send-ahead hides lateness below ~100 ms from the caller",
       "re-anchors = replies started (plus pacing gaps > 200 ms, which the lateness metric cannot see); clears = `clear` messages sent: real interruptions only (a new turn while a reply is still playing, e.g. when the VAD splits a sentence)",
       "main thread % / VAD worker % / other threads % = the server process's CPU split by thread (/proc/self/task): the main thread, the busiest other thread (the VAD worker running the model) and the rest (V8's GC and compiler helpers, libuv)",
+      `server node flags: ${serverNodeFlags()} (run the bench as \`node --max-semi-space-size=8 --import tsx bench/run.ts b9\` to measure a flag)`,
       "speed probe ms = a fixed piece of work timed on the server's core before and after the step with no session connected (the faster; each best of 3; about 3.5 ms when the host runs the VM at full speed): a step with a higher figure ran on a slower core, not slower code",
       "other CPU % = whole machine (/proc/stat, 100 % = one core) minus server and client; steal % = hypervisor steal",
       `steps: ${STEPS.join(", ")} until the first failure, then bisection (budget ${BUDGET_MS / 1000} s)`,

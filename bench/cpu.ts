@@ -111,3 +111,28 @@ export function speedProbe(repeats = 3): number {
   if (sink === -1) best = 0; // keeps the loop from being optimised away
   return best;
 }
+
+/**
+ * The Node and V8 flags this process runs with that change how it performs (`--max-semi-space-size=8`
+ * and the like; the tsx loader flags are left out), for the report: "none" when there are none.
+ *
+ * @example
+ * ```ts
+ * notes.push(`server node flags: ${serverNodeFlags()}`);
+ * ```
+ */
+export function serverNodeFlags(): string {
+  const flags: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === "--import" || a === "--require" || a === "-r" || a === "--loader") i++;
+    else if (
+      !a.startsWith("--import=") &&
+      !a.startsWith("--require=") &&
+      !a.startsWith("--loader=")
+    )
+      flags.push(a);
+  }
+  return flags.length > 0 ? flags.join(" ") : "none";
+}
