@@ -2,7 +2,7 @@
  * Profile of a capacity step (issue 15): runs B4 (WebRTC) or B9 (Twilio) at a fixed session
  * count and profiles the server's main thread during each measured window only (from the
  * bench's `mark` to its `stop` message to the load child), through the in-process inspector
- * (`node --cpu-prof` cannot be used: the flag is inherited by the VAD worker, which refuses it).
+ * (`node --cpu-prof` would profile the whole run, warm-up and every step included).
  *
  * - CPU: V8 sampling profiler (500 µs); every sample is attributed to a stage by walking its
  *   stack from the leaf up to the first frame that belongs to a known stage (werift SRTP, RTP,
