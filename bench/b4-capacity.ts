@@ -36,6 +36,7 @@ import {
   currentAffinity,
   machineTicks,
   pin,
+  probeDuring,
   serverNodeFlags,
   speedProbe,
   threadSplit,
@@ -111,6 +112,8 @@ interface StepResult {
   threads: ReturnType<typeof threadSplit>;
   /** {@link speedProbe} before and after the step, the faster (ms; higher = slower core). */
   speed: number;
+  /** The fastest {@link probeDuring} sample in the measured window (ms, same scale). */
+  speedDuring: number;
 }
 
 class LoadChild {
@@ -281,7 +284,9 @@ export async function run(): Promise<BenchReport> {
     loop.enable();
     measuring = true;
     child.send({ type: "mark" });
+    const stopProbe = probeDuring();
     await sleep(MEASURE_MS);
+    const speedDuring = stopProbe();
     measuring = false;
     loop.disable();
     const wall = performance.now() - t0;
@@ -319,6 +324,7 @@ export async function run(): Promise<BenchReport> {
       cpuPct,
       threads,
       speed,
+      speedDuring,
       client: clientStats,
       serverPacketsReceived,
       machine,
@@ -368,6 +374,7 @@ export async function run(): Promise<BenchReport> {
       "busiest other thread %": r.threads ? round(r.threads.busiestOther, 1) : null,
       "other threads %": r.threads ? round(r.threads.rest, 1) : null,
       "speed probe ms": round(r.speed, 2),
+      "probe in step ms": round(r.speedDuring, 2),
       "reply start p50 ms": round(percentile(r.replyStart, 50)),
       "reply start p99 ms": round(percentile(r.replyStart, 99)),
       "pauses/s": round(r.pauses / (MEASURE_MS / 1000), 2),
@@ -413,6 +420,7 @@ export async function run(): Promise<BenchReport> {
       "busiest other thread %",
       "other threads %",
       "speed probe ms",
+      "probe in step ms",
       "reply start p50 ms",
       "reply start p99 ms",
       "pauses/s",
@@ -452,7 +460,8 @@ export async function run(): Promise<BenchReport> {
       "in loss % = 1 − RTP packets received by the server / sent by the clients (whole step); out lost pkts = server→client packets the clients' jitter buffers declared lost",
       "re-anchors = frames the session marked as discontinuities in the window (one per reply start or interruption; more than pauses means pacing gaps > 200 ms, which the lateness metric cannot see)",
       "main thread % / busiest other thread % / other threads % = the server process's CPU split by thread (/proc/self/task); the busiest other thread is the VAD worker, or a media thread with B4_MEDIA_THREADS; the rest is V8's GC and compiler helpers, libuv and further workers",
-      `server node flags: ${serverNodeFlags()} (run the bench as \`node --max-semi-space-size=8 --import tsx bench/run.ts b9\` to measure a flag)`,
+      `server node flags: ${serverNodeFlags()} (\`npm run bench:one-core\` runs it with --single-threaded-gc --max-semi-space-size=8; \`node <flags> --import tsx bench/run.ts\` with others)`,
+      "probe in step ms = the same work, an eighth of it every 500 ms on the main thread during the measured window, scaled: the fastest sample (the core's speed while the sessions ran)",
       "speed probe ms = a fixed piece of work timed on the server's core before and after the step with no session connected (the faster; each best of 3; about 3.5 ms when the host runs the VM at full speed): a step with a higher figure ran on a slower core, not slower code",
       "other CPU % = whole machine (/proc/stat, 100 % = one core) minus server and client: other processes competing for the 2 cores; steal % = hypervisor steal",
       `steps: ${STEPS.join(", ")} until the first failure, then bisection between the last pass and the first failure (budget ${BUDGET_MS / 1000} s)`,

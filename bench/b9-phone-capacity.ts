@@ -45,6 +45,7 @@ import {
   currentAffinity,
   machineTicks,
   pin,
+  probeDuring,
   serverNodeFlags,
   speedProbe,
   threadSplit,
@@ -113,6 +114,8 @@ interface StepResult {
   threads: ReturnType<typeof threadSplit>;
   /** {@link speedProbe} before and after the step, the faster (ms; higher = slower core). */
   speed: number;
+  /** The fastest {@link probeDuring} sample in the measured window (ms, same scale). */
+  speedDuring: number;
 }
 
 /**
@@ -299,7 +302,9 @@ export async function run(): Promise<BenchReport> {
     loop.enable();
     measuring = true;
     child.send({ type: "mark" });
+    const stopProbe = probeDuring();
     await sleep(MEASURE_MS);
+    const speedDuring = stopProbe();
     measuring = false;
     loop.disable();
     const wall = performance.now() - t0;
@@ -336,6 +341,7 @@ export async function run(): Promise<BenchReport> {
       cpuPct,
       threads,
       speed,
+      speedDuring,
       client,
       machine:
         machine0 && machine1
@@ -393,6 +399,7 @@ export async function run(): Promise<BenchReport> {
       "VAD worker %": r.threads ? round(r.threads.busiestOther, 1) : null,
       "other threads %": r.threads ? round(r.threads.rest, 1) : null,
       "speed probe ms": round(r.speed, 2),
+      "probe in step ms": round(r.speedDuring, 2),
       "GC max ms": r.gc.length ? round(Math.max(...r.gc)) : null,
       "GC ms/s": round(r.gc.reduce((a, b) => a + b, 0) / seconds, 1),
       "late>20 frames": r.lateTotal,
@@ -448,7 +455,8 @@ export async function run(): Promise<BenchReport> {
       "caller underruns = times a call's playback buffer (Twilio's, replayed from the media arrival times in the client) ran dry inside a reply; the 100 ms send-ahead hides lateness below ~100 ms from the caller",
       "re-anchors = replies started (plus pacing gaps > 200 ms, which the lateness metric cannot see); clears = `clear` messages sent: real interruptions only (a new turn while a reply is still playing, e.g. when the VAD splits a sentence)",
       "main thread % / VAD worker % / other threads % = the server process's CPU split by thread (/proc/self/task): the main thread, the busiest other thread (the VAD worker running the model) and the rest (V8's GC and compiler helpers, libuv)",
-      `server node flags: ${serverNodeFlags()} (run the bench as \`node --max-semi-space-size=8 --import tsx bench/run.ts b9\` to measure a flag)`,
+      `server node flags: ${serverNodeFlags()} (\`npm run bench:one-core\` runs it with --single-threaded-gc --max-semi-space-size=8; \`node <flags> --import tsx bench/run.ts\` with others)`,
+      "probe in step ms = the same work, an eighth of it every 500 ms on the main thread during the measured window, scaled: the fastest sample (the core's speed while the calls ran)",
       "speed probe ms = a fixed piece of work timed on the server's core before and after the step with no session connected (the faster; each best of 3; about 3.5 ms when the host runs the VM at full speed): a step with a higher figure ran on a slower core, not slower code",
       "other CPU % = whole machine (/proc/stat, 100 % = one core) minus server and client; steal % = hypervisor steal",
       `steps: ${STEPS.join(", ")} until the first failure, then bisection (budget ${BUDGET_MS / 1000} s)`,

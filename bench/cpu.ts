@@ -90,14 +90,14 @@ export function threadSplit(
  * the host ran the VM's core slower (other tenants; seen as every stage of a profile taking up to
  * twice as long) can be told apart from a change in the code.
  */
-export function speedProbe(repeats = 3): number {
+export function speedProbe(repeats = 3, rounds = 2000): number {
   const a = new Float64Array(1024);
   let best = Number.POSITIVE_INFINITY;
   let sink = 0;
   for (let r = 0; r < repeats; r++) {
     const t0 = performance.now();
     let x = 0x9e3779b9;
-    for (let k = 0; k < 2000; k++) {
+    for (let k = 0; k < rounds; k++) {
       for (let i = 0; i < a.length; i++) {
         x ^= x << 13;
         x ^= x >>> 17;
@@ -109,7 +109,32 @@ export function speedProbe(repeats = 3): number {
     best = Math.min(best, performance.now() - t0);
   }
   if (sink === -1) best = 0; // keeps the loop from being optimised away
-  return best;
+  return (best * 2000) / rounds;
+}
+
+/**
+ * {@link speedProbe} during a measured window: an eighth of its work every `everyMs` on this
+ * thread (about 0.5 ms, 0.1 % of the core at the default), scaled to the full probe's ms. The
+ * returned function stops it and gives the fastest sample: the speed of the core while the
+ * sessions ran (the probes before and after a step see an idle machine; a step can run slow while
+ * they read normal). Samples the load delayed only come out slower, so the minimum is the clock.
+ *
+ * @example
+ * ```ts
+ * const stop = probeDuring();
+ * await sleep(10_000);
+ * const fastestMs = stop();
+ * ```
+ */
+export function probeDuring(everyMs = 500): () => number {
+  let best = Number.POSITIVE_INFINITY;
+  const timer = setInterval(() => {
+    best = Math.min(best, speedProbe(1, 250));
+  }, everyMs);
+  return () => {
+    clearInterval(timer);
+    return best;
+  };
 }
 
 /**
