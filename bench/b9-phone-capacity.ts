@@ -114,8 +114,8 @@ interface StepResult {
   threads: ReturnType<typeof threadSplit>;
   /** {@link speedProbe} before and after the step, the faster (ms; higher = slower core). */
   speed: number;
-  /** The fastest {@link probeDuring} sample in the measured window (ms, same scale). */
-  speedDuring: number;
+  /** The fastest {@link probeDuring} samples in the measured window (ms). */
+  speedDuring: { speedMs: number; memoryMs: number };
 }
 
 /**
@@ -399,7 +399,8 @@ export async function run(): Promise<BenchReport> {
       "VAD worker %": r.threads ? round(r.threads.busiestOther, 1) : null,
       "other threads %": r.threads ? round(r.threads.rest, 1) : null,
       "speed probe ms": round(r.speed, 2),
-      "probe in step ms": round(r.speedDuring, 2),
+      "probe in step ms": round(r.speedDuring.speedMs, 2),
+      "memory probe in step ms": round(r.speedDuring.memoryMs, 2),
       "GC max ms": r.gc.length ? round(Math.max(...r.gc)) : null,
       "GC ms/s": round(r.gc.reduce((a, b) => a + b, 0) / seconds, 1),
       "late>20 frames": r.lateTotal,
@@ -457,6 +458,7 @@ export async function run(): Promise<BenchReport> {
       "main thread % / VAD worker % / other threads % = the server process's CPU split by thread (/proc/self/task): the main thread, the busiest other thread (the VAD worker running the model) and the rest (V8's GC and compiler helpers, libuv)",
       `server node flags: ${serverNodeFlags()} (\`npm run bench:one-core\` runs it with --single-threaded-gc --max-semi-space-size=8; \`node <flags> --import tsx bench/run.ts\` with others)`,
       "probe in step ms = the same work, an eighth of it every 500 ms on the main thread during the measured window, scaled: the fastest sample (the core's speed while the calls ran)",
+      "memory probe in step ms = one read per 64-byte line of a 64 MB array, every 2 s during the window, the fastest (about 3 ms uncontended): other tenants' memory traffic, which the compute probe cannot see",
       "speed probe ms = a fixed piece of work timed on the server's core before and after the step with no session connected (the faster; each best of 3; about 3.5 ms when the host runs the VM at full speed): a step with a higher figure ran on a slower core, not slower code",
       "other CPU % = whole machine (/proc/stat, 100 % = one core) minus server and client; steal % = hypervisor steal",
       `steps: ${STEPS.join(", ")} until the first failure, then bisection (budget ${BUDGET_MS / 1000} s)`,
