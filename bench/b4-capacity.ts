@@ -35,6 +35,7 @@ import { searchCapacity } from "./capacity.js";
 import {
   currentAffinity,
   machineTicks,
+  memoryProbe,
   pin,
   probeDuring,
   serverNodeFlags,
@@ -259,6 +260,7 @@ export async function run(): Promise<BenchReport> {
 
   const step = async (n: number): Promise<StepResult> => {
     const speedBefore = speedProbe();
+    memoryProbe(); // allocates and touches its 64 MB here, not in the measured window
     const started = await child.request(
       { type: "start", url: server.url, n, fixture: fixturePath(FIXTURE) },
       "started",

@@ -44,6 +44,7 @@ import { searchCapacity } from "./capacity.js";
 import {
   currentAffinity,
   machineTicks,
+  memoryProbe,
   pin,
   probeDuring,
   serverNodeFlags,
@@ -276,6 +277,7 @@ export async function run(): Promise<BenchReport> {
 
   const step = async (n: number): Promise<StepResult> => {
     const speedBefore = speedProbe();
+    memoryProbe(); // allocates and touches its 64 MB here, not in the measured window
     await child.request(
       { type: "start", url, n, fixture: fixturePath(FIXTURE), silenceMs: SILENCE_MS },
       "started",
