@@ -148,11 +148,20 @@ describe.skipIf(!hasChromium)(
         ["started_talking", "pause_detected", "response_starting"],
       ]);
 
-      // The reply audio holds the two utterances, each within 20 % of what was sent.
+      // The reply audio holds the two utterances, each within 20 % of what reached the server.
+      // Chromium's fake microphone starts the WAV when the page opens it, and utterance 1 begins
+      // 0.5 s in: what of it played before the call connected (0.5–0.8 s after the microphone
+      // opened in CI) never reached the server, so its echo is that much shorter.
       expect(segments).toHaveLength(2);
+      const lostMs =
+        gum && connected
+          ? Math.max(0, connected.t - gum.t - (sent[0]?.start ?? Number.NaN) * 1000)
+          : 0;
+      expect(lostMs).toBeLessThan((sent[0]?.duration ?? Number.NaN) * 500);
       segments.forEach((segment, i) => {
         const sentMs = (sent[i]?.duration ?? Number.NaN) * 1000;
-        expect(Math.abs(segment.duration - sentMs) / sentMs).toBeLessThanOrEqual(0.2);
+        const reachedMs = i === 0 ? sentMs - lostMs : sentMs;
+        expect(Math.abs(segment.duration - reachedMs) / sentMs).toBeLessThanOrEqual(0.2);
       });
 
       // The page went through every state of a turn.
