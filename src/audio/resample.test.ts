@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { floatToInt16Rounded } from "./pcm.js";
 import { resample, resampleInt16, StreamingResampler } from "./resample.js";
 
 function tone(freq: number, rate: number, n: number, amp = 1): Float32Array {
@@ -279,6 +280,31 @@ describe("resampleInt16", () => {
     expect(resampleInt16(s, 16000, 16000)).toEqual(s);
     expect(() => resampleInt16(new Float32Array(2) as unknown as Int16Array, 1, 2)).toThrow(
       TypeError,
+    );
+  });
+
+  it("is the float resample() rounded to int16, in either quality, for any length", () => {
+    for (const quality of ["high", "fast"] as const) {
+      for (const n of [0, 1, 7, 160, 1000, 48_001]) {
+        const x = new Int16Array(n);
+        for (let i = 0; i < n; i++)
+          x[i] = Math.round(20000 * Math.sin(i * 0.37) * Math.cos(i * 0.011));
+        const f = new Float32Array(n);
+        for (let i = 0; i < n; i++) f[i] = x[i]! / 32768;
+        for (const [a, b] of [
+          [8000, 48000],
+          [48000, 8000],
+          [44100, 16000],
+        ] as const) {
+          const want = floatToInt16Rounded(resample(f, a, b, { quality }));
+          expect(resampleInt16(x, a, b, { quality })).toEqual(want);
+        }
+      }
+    }
+    // "fast" is a different filter than "high".
+    const x = new Int16Array(800).map((_, i) => Math.round(9000 * Math.sin(i * 0.9)));
+    expect(resampleInt16(x, 8000, 48000, { quality: "fast" })).not.toEqual(
+      resampleInt16(x, 8000, 48000),
     );
   });
 });

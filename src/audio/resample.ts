@@ -57,7 +57,7 @@ const QUALITY: Record<ResampleQuality, QualitySpec> = {
 
 /** Table entries per zero crossing of the interpolated prototype. */
 const TABLE_DENSITY = 512;
-/** Largest polyphase bank (coefficients, 8 bytes each) precomputed; larger ones use the table. */
+/** Largest polyphase bank (coefficients, 4 bytes each) precomputed; larger ones use the table. */
 const MAX_BANK_SIZE = 1 << 16;
 
 /** The windowed-sinc prototype, in units of zero crossings: `K(u) = sinc(u) · kaiser(u / Z)`. */
@@ -133,8 +133,11 @@ interface Design {
   taps: number;
   /** Group delay in output samples. */
   delay: number;
-  /** Polyphase bank: `taps` coefficients per phase, `l` phases. Absent → interpolated table. */
-  bank: Float64Array | undefined;
+  /**
+   * Polyphase bank: `taps` coefficients per phase, `l` phases, in single precision (the filter
+   * runs in single precision). Absent → interpolated table.
+   */
+  bank: Float32Array | undefined;
   /** Interpolated-table mode: `K` sampled at TABLE_DENSITY per zero crossing. */
   table: Float64Array | undefined;
   /** Index limit into `table` (inclusive); beyond it the kernel is zero. */
@@ -167,10 +170,10 @@ function designFor(inputRate: number, outputRate: number, quality: ResampleQuali
   // Output n reads input up to floor((n - delay)·m/l) + j + 1; with delay·m/l ≥ j + 2 that is
   // always below the nominal position n·m/l, so output n is ready as soon as n·m/l < inputs seen.
   const delay = Math.ceil(((j + 2) * l) / m);
-  let bank: Float64Array | undefined;
+  let bank: Float32Array | undefined;
   let table: Float64Array | undefined;
   if (l * taps <= MAX_BANK_SIZE) {
-    bank = new Float64Array(l * taps);
+    bank = new Float32Array(l * taps);
     for (let phase = 0; phase < l; phase++) {
       const frac = phase / l;
       let sum = 0;
@@ -202,6 +205,8 @@ function designFor(inputRate: number, outputRate: number, quality: ResampleQuali
 }
 
 const EMPTY = new Float32Array(0);
+/** The JavaScript loop's eight partial sums (see `#run`). */
+const ACC8 = new Float32Array(8);
 
 function assertFloat32(input: unknown): asserts input is Float32Array {
   if (!(input instanceof Float32Array)) {
@@ -392,7 +397,7 @@ export class StreamingResampler {
    * Computes the next `count` outputs with the WebAssembly kernel and moves the positions on by
    * `count` at once; returns where the kernel left them.
    */
-  #runKernel(kernel: FirKernel, bank: Float64Array, count: number): number {
+  #runKernel(kernel: FirKernel, bank: Float32Array, count: number): number {
     const d = this.#d!;
     const l = d.l;
     const mq = Math.floor(d.m / l);
@@ -428,24 +433,26 @@ export class StreamingResampler {
     }
     const out = new Float32Array(count);
     if (bank) {
-      const taps4 = taps & ~3;
+      // Single precision, in the WebAssembly kernel's order (see firKernel.ts): eight partial
+      // sums (a0–a3 for taps i ≡ 0–3, b0–b3 for i ≡ 4–7 mod 8; a last group of four goes to
+      // the a sums), every product and addition rounded to float.
+      const f = Math.fround;
       for (let k = 0; k < count; k++) {
         const off = base - j - bufBase;
         const c = phase * taps;
-        // Four partial sums: independent additions pipeline (about twice as fast as one sum).
-        let s0 = 0;
-        let s1 = 0;
-        let s2 = 0;
-        let s3 = 0;
+        // Float32Array storage rounds each sum to float, as the kernel's f32 lanes do.
+        const acc = ACC8.fill(0);
         let i = 0;
-        for (; i < taps4; i += 4) {
-          s0 += buf[off + i]! * bank[c + i]!;
-          s1 += buf[off + i + 1]! * bank[c + i + 1]!;
-          s2 += buf[off + i + 2]! * bank[c + i + 2]!;
-          s3 += buf[off + i + 3]! * bank[c + i + 3]!;
+        for (; i + 4 <= taps; i += 4) {
+          const g = i & 4;
+          for (let q = 0; q < 4; q++) {
+            acc[g + q] = acc[g + q]! + f(buf[off + i + q]! * bank[c + i + q]!);
+          }
         }
-        for (; i < taps; i++) s0 += buf[off + i]! * bank[c + i]!;
-        out[k] = s0 + s1 + s2 + s3;
+        const [a0, a1, a2, a3, b0, b1, b2, b3] = acc as unknown as number[];
+        let s = f(f(f(f(a0! + b0!) + f(a1! + b1!)) + f(a2! + b2!)) + f(a3! + b3!));
+        for (; i < taps; i++) s = f(s + f(buf[off + i]! * bank[c + i]!));
+        out[k] = s;
         phase += mr;
         base += mq;
         if (phase >= l) {
@@ -504,51 +511,50 @@ export class StreamingResampler {
  * Resamples a whole buffer of mono float audio in one go. The output has
  * `Math.round(input.length · outputRate / inputRate)` samples and is time-aligned with the
  * input (the filter delay is removed): an impulse at input index `t` peaks at output index
- * `t · outputRate / inputRate` (±1). Uses the default `"high"` quality. Equal rates return a
- * copy.
+ * `t · outputRate / inputRate` (±1). Equal rates return a copy.
  *
+ * @param options - `quality` (default `"high"`, see {@link StreamingResamplerOptions}).
  * @throws TypeError if `input` is not a Float32Array; TypeError / RangeError for invalid rates.
  * @example
  * ```ts
  * const at16k = resample(float32At48k, 48000, 16000); // a third as many samples
  * ```
  */
-export function resample(input: Float32Array, inputRate: number, outputRate: number): Float32Array {
+export function resample(
+  input: Float32Array,
+  inputRate: number,
+  outputRate: number,
+  options: StreamingResamplerOptions = {},
+): Float32Array {
   assertFloat32(input);
   assertSampleRate(inputRate, "input sample rate");
   assertSampleRate(outputRate, "output sample rate");
   if (inputRate === outputRate) return input.slice();
   const outLen = Math.round((input.length * outputRate) / inputRate);
   if (outLen === 0) return new Float32Array(0);
-  const rs = new StreamingResampler(inputRate, outputRate);
+  const rs = new StreamingResampler(inputRate, outputRate, options);
   const head = rs.process(input);
   const tail = rs.flush();
-  const out = new Float32Array(outLen);
-  const skip = rs.delaySamples;
-  // head ++ tail holds ceil(N·out/in) + delay samples; take [skip, skip + outLen).
-  if (skip < head.length) out.set(head.subarray(skip, Math.min(head.length, skip + outLen)), 0);
-  const fromHead = Math.max(0, head.length - skip);
-  if (fromHead < outLen) {
-    const tailStart = Math.max(0, skip - head.length);
-    out.set(tail.subarray(tailStart, tailStart + outLen - fromHead), fromHead);
-  }
-  return out;
+  return aligned(head, tail, rs.delaySamples, new Float32Array(outLen));
 }
 
 /**
- * {@link resample} for 16-bit PCM: converts to float (`/ 32768`), resamples, and converts back
- * rounding to nearest and saturating at the int16 range.
+ * {@link resample} for 16-bit PCM: the samples are read as `x / 32768` and the output is
+ * rounded to nearest and saturated at the int16 range, with no float copy of either.
  *
+ * @param options - `quality` (default `"high"`, see {@link StreamingResamplerOptions}).
  * @throws TypeError if `input` is not an Int16Array; TypeError / RangeError for invalid rates.
  * @example
  * ```ts
  * const pcm16k = resampleInt16(pcm48k, 48000, 16000);
+ * const phone = resampleInt16(pcm8k, 8000, 48000, { quality: "fast" });
  * ```
  */
 export function resampleInt16(
   input: Int16Array,
   inputRate: number,
   outputRate: number,
+  options: StreamingResamplerOptions = {},
 ): Int16Array {
   if (!(input instanceof Int16Array)) {
     throw new TypeError(`resampleInt16 input must be an Int16Array, got ${describeType(input)}`);
@@ -556,7 +562,46 @@ export function resampleInt16(
   assertSampleRate(inputRate, "input sample rate");
   assertSampleRate(outputRate, "output sample rate");
   if (inputRate === outputRate) return input.slice();
-  const f = new Float32Array(input.length);
-  for (let i = 0; i < input.length; i++) f[i] = input[i]! / 32768;
-  return floatToInt16Rounded(resample(f, inputRate, outputRate));
+  const outLen = Math.round((input.length * outputRate) / inputRate);
+  if (outLen === 0) return new Int16Array(0);
+  const rs = new StreamingResampler(inputRate, outputRate, options);
+  const out = new Int16Array(outLen);
+  // In pieces: each piece's samples stay in the cache (one pass over a whole turn at once runs
+  // at half the speed).
+  let at = -rs.delaySamples;
+  for (let i = 0; i < input.length && at < outLen; i += ONE_SHOT_PIECE) {
+    at = place(out, rs.processInt16(input.subarray(i, i + ONE_SHOT_PIECE)), at);
+  }
+  if (at < outLen) place(out, floatToInt16Rounded(rs.flush()), at);
+  return out;
+}
+
+/** Input samples per step of {@link resampleInt16}. */
+const ONE_SHOT_PIECE = 2048;
+
+/**
+ * Copies `piece`, which starts at output position `at` (negative: inside the filter's delay),
+ * into `out` where it overlaps it; returns the position after the piece.
+ */
+function place(out: Int16Array, piece: Int16Array, at: number): number {
+  const from = Math.max(0, -at);
+  const n = Math.min(piece.length, out.length - at);
+  if (n > from)
+    out.set(from === 0 && n === piece.length ? piece : piece.subarray(from, n), at + from);
+  return at + piece.length;
+}
+
+/**
+ * Fills `out` with `head ++ tail` from `skip` on: a whole stream's output (its samples, then the
+ * flushed tail) without the filter's delay.
+ */
+function aligned<T extends Float32Array | Int16Array>(head: T, tail: T, skip: number, out: T): T {
+  const outLen = out.length;
+  if (skip < head.length) out.set(head.subarray(skip, Math.min(head.length, skip + outLen)), 0);
+  const fromHead = Math.max(0, head.length - skip);
+  if (fromHead < outLen) {
+    const tailStart = Math.max(0, skip - head.length);
+    out.set(tail.subarray(tailStart, tailStart + outLen - fromHead), fromHead);
+  }
+  return out;
 }
