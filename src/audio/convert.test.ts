@@ -128,6 +128,19 @@ describe("channel helpers", () => {
     const copy = downmixToMono(x, 1);
     expect(copy).toEqual(x);
     expect(copy).not.toBe(x);
+    // Stereo int16: the average rounded halves up, as Math.round, at the extremes too.
+    const pairs = [
+      [-32768, -32768],
+      [-32768, -32767],
+      [32767, 32766],
+      [-1, 0],
+      [-3, 0],
+      [1, 0],
+    ];
+    for (let i = 0; i < 1000; i++)
+      pairs.push([((i * 7919) % 65536) - 32768, ((i * 104729) % 65536) - 32768]);
+    const down = downmixToMono(new Int16Array(pairs.flat()), 2);
+    expect([...down]).toEqual(pairs.map(([a, b]) => Math.round((a! + b!) / 2) + 0));
     expect(() => downmixToMono(new Int16Array(3), 2)).toThrow(RangeError);
     expect(() => downmixToMono(new Int16Array(4), 0)).toThrow(RangeError);
     expect(() => downmixToMono([1, 2] as unknown as Int16Array, 2)).toThrow(TypeError);

@@ -148,6 +148,13 @@ export function downmixToMono<T extends AudioSamples>(samples: T, channels: numb
     out.set(samples);
     return out;
   }
+  if (isInt && channels === 2) {
+    // WebRTC's stereo frames: Math.round(sum / 2) is (sum + 1) >> 1 for an integer sum (halves
+    // up), without Math.round (slow in V8).
+    for (let f = 0, i = 0; f < frames; f++, i += 2)
+      out[f] = (samples[i]! + samples[i + 1]! + 1) >> 1;
+    return out;
+  }
   for (let f = 0, i = 0; f < frames; f++) {
     let sum = 0;
     for (let c = 0; c < channels; c++) sum += samples[i++]!;
