@@ -102,6 +102,56 @@ describe("ReplyOnPause, streaming policy (default)", () => {
     expect(calls[0]?.seconds).toBeGreaterThan(1.4);
   });
 
+  it("on an 8 kHz wire it takes the frames unresampled; the reply function gets the turn at inputSampleRate", async () => {
+    const fn = function* () {};
+    expect(new ReplyOnPause(fn).receiveRateFor(8000)).toBe(8000);
+    expect(new ReplyOnPause(fn).receiveRateFor(48000)).toBe(48000);
+    expect(new ReplyOnPause(fn, { inputSampleRate: 8000 }).receiveRateFor(8000)).toBe(8000);
+    // FastRTC's algorithm, stereo, or a subclass with its own receive(): inputSampleRate.
+    expect(new ReplyOnPause(fn, { turnTaking: "fastrtc" }).receiveRateFor(8000)).toBe(48000);
+    expect(new ReplyOnPause(fn, { expectedLayout: "stereo" }).receiveRateFor(8000)).toBe(48000);
+    class Spy extends ReplyOnPause {
+      override receive(frame: AudioChunk): Promise<void> {
+        return super.receive(frame);
+      }
+    }
+    expect(new Spy(fn).receiveRateFor(8000)).toBe(48000);
+
+    const got: AudioChunk[] = [];
+    const received: number[] = [];
+    const handler = new ReplyOnPause(
+      function* (audio: AudioChunk) {
+        got.push(audio);
+      },
+      { frameVad: new EnergyFrameVad(), turnTaking: { dynamic: false }, turnDetector: null },
+    );
+    const receive = handler.receive.bind(handler);
+    const h = createHarness(handler, {
+      wireInputRate: 8000,
+      inputFraming: "duration",
+      inputQuality: "fast",
+    });
+    // Frames reach the handler as they came (a spy on the instance: receiveRateFor was asked).
+    handler.receive = (frame: AudioChunk) => {
+      received.push(frame[0], frame[1].length);
+      return receive(frame);
+    };
+    await h.feed(cat(silence(0.5, 8000), tone(1.0, 8000, 440), silence(1.5, 8000)), 8000);
+    await h.run(300);
+    await h.close();
+    expect(received.slice(0, 4)).toEqual([8000, 160, 8000, 160]);
+    expect(got).toHaveLength(1);
+    const [rate, audio] = got[0] as AudioChunk;
+    expect(rate).toBe(48000);
+    // The turn with its prefix padding, six samples per wire sample, the tone at its pitch.
+    expect(audio.length % 6).toBe(0);
+    expect(audio.length / 48000).toBeGreaterThan(1.4);
+    let crossings = 0;
+    const mid = audio.subarray(48000 * 0.6, 48000 * 1.2);
+    for (let i = 1; i < mid.length; i++) if (mid[i - 1]! < 0 !== mid[i]! < 0) crossings++;
+    expect(crossings / 2 / 0.6).toBeCloseTo(440, -1);
+  });
+
   it("a pause shorter than the window stays inside the turn: one reply with all the speech", async () => {
     const { h, calls, events } = setup();
     await h.feed(

@@ -1,5 +1,6 @@
 import { audioToInt16 } from "../audio/convert.js";
 import { levelDb } from "../audio/level.js";
+import { resampleInt16 } from "../audio/resample.js";
 import type { AudioChunk } from "../audio/types.js";
 import { getLogger } from "../logger.js";
 import { AudioStore } from "../turns/audioStore.js";
@@ -226,6 +227,11 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
   readonly #options: ReplyOnPauseOptions<ModelOptions>;
   /** The streaming policy's per-connection state, created on the first frame. */
   #live: LiveTurns | null = null;
+  /**
+   * The wire rate this handler took its frames at instead of `inputSampleRate`
+   * (`receiveRateFor`), or 0: turns at this rate are resampled for the reply function.
+   */
+  #wireRate = 0;
   #frameVad: FrameVad | null;
   /** A preemptive reply is running: its items are held until the turn is confirmed. */
   #holding = false;
@@ -362,6 +368,29 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
     this.#generator = toIterator(this.startupFn(...args), "startupFn");
     this.#event = true;
     this.wake();
+  }
+
+  /**
+   * Streaming turn taking works at any input rate (the VAD, the echo guard and the turn detector
+   * take the frames' own rate), so on a wire slower than `inputSampleRate` (an 8 kHz phone call)
+   * this takes the wire's frames as they are, with no upsampling per 20 ms; the turn is resampled
+   * once, to `inputSampleRate`, when it goes to the reply function. FastRTC's turn taking
+   * (`turnTaking: "fastrtc"`), a stereo layout or a subclass with its own `receive()` keep
+   * `inputSampleRate`.
+   *
+   * @example
+   * ```ts
+   * new ReplyOnPause(echo).receiveRateFor(8000); // 8000: phone audio is not upsampled per frame
+   * ```
+   */
+  override receiveRateFor(wireRate: number): number {
+    const anyRate =
+      this.turnTakingMode === "streaming" &&
+      this.expectedLayout === "mono" &&
+      this.receive === ReplyOnPause.prototype.receive;
+    if (!anyRate || wireRate >= this.inputSampleRate) return this.inputSampleRate;
+    this.#wireRate = wireRate;
+    return wireRate;
   }
 
   override receive(frame: AudioChunk): Promise<void> {
@@ -908,9 +937,16 @@ export class ReplyOnPause<ModelOptions = unknown> extends AsyncStreamHandler {
       this.markArgsSet();
     }
     const state = this.state;
-    const audio = this.#replyAudio ?? concat(state.stream ?? [], state.streamLength);
+    let audio = this.#replyAudio ?? concat(state.stream ?? [], state.streamLength);
     this.#replyAudio = null;
-    const rate = this.#live?.rate ?? (state.samplingRate || this.inputSampleRate);
+    let rate = this.#live?.rate ?? (state.samplingRate || this.inputSampleRate);
+    if (this.#live !== null && rate === this.#wireRate) {
+      // Frames came at the wire's rate (receiveRateFor): the turn goes on at inputSampleRate,
+      // in the quality the session's input conversion of phone audio has ("fast", 60 dB: below
+      // what 8-bit µ-law resolves).
+      audio = resampleInt16(audio, rate, this.inputSampleRate, { quality: "fast" });
+      rate = this.inputSampleRate;
+    }
     const chunk: AudioChunk = [rate, audio];
     const args = [...this.latestArgs];
     const text = this.#pendingText;

@@ -135,7 +135,10 @@ export abstract class StreamHandlerBase {
     }
   }
 
-  /** Handles one inbound frame: `[inputSampleRate, Int16Array]`. */
+  /**
+   * Handles one inbound frame: `[inputSampleRate, Int16Array]` (or the rate
+   * {@link receiveRateFor} chose).
+   */
   abstract receive(frame: AudioChunk): void | Promise<void>;
   /** Returns the next thing to send, or `null` when there is nothing yet. Must not block long. */
   abstract emit(): EmitType | Promise<EmitType>;
@@ -161,6 +164,28 @@ export abstract class StreamHandlerBase {
   get emitIdle(): boolean {
     return false;
   }
+  /**
+   * The rate at which this handler takes the frames of a connection whose audio arrives at
+   * `wireRate` Hz (8000 on phone calls). Default: `inputSampleRate`, as FastRTC, whatever the
+   * wire's rate. A handler that works at any rate may answer a lower wire rate with that rate, and
+   * then gets the wire's audio in `receive()` without resampling, labelled with its rate:
+   * `ReplyOnPause` does on phone calls (its turn still reaches the reply function at
+   * `inputSampleRate`).
+   *
+   * @param wireRate - The connection's input rate in Hz.
+   * @returns The rate `receive()` frames will have, in Hz.
+   * @example
+   * ```ts
+   * class AnyRate extends AsyncStreamHandler {
+   *   override receiveRateFor(wireRate: number) { return Math.min(wireRate, this.inputSampleRate); }
+   *   // ...
+   * }
+   * ```
+   */
+  receiveRateFor(_wireRate: number): number {
+    return this.inputSampleRate;
+  }
+
   /** A fresh instance with the same configuration, for one connection. */
   abstract copy(): StreamHandlerBase;
 

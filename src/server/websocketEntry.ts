@@ -366,8 +366,10 @@ export class WebSocketEntry implements ConnectionEntry {
       ...(phone
         ? {
             output: { sampleRate: PHONE_RATE, quality: "fast" as const },
+            wireInputRate: PHONE_RATE,
             inputQuality: "fast" as const,
-            // As FastRTC: each 20 ms message reaches receive() as one frame at the handler's rate.
+            // As FastRTC: each 20 ms message reaches receive() as one frame at the handler's rate
+            // (or at 8 kHz, unresampled, for a handler whose receiveRateFor takes the wire's rate).
             inputFraming: "duration" as const,
           }
         : {}),

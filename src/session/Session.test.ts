@@ -8,6 +8,7 @@ import { ReplyOnPause } from "../handlers/ReplyOnPause.js";
 import { AsyncStreamHandler, StreamHandler } from "../handlers/StreamHandler.js";
 import { cat, EnergyVad, silence, tone } from "../handlers/testing/fakes.js";
 import { waitForItem } from "../handlers/waitForItem.js";
+import { configureLogger } from "../logger.js";
 import { AsyncQueue } from "../utils/asyncQueue.js";
 import { Session } from "./Session.js";
 import { createHarness } from "./testing/harness.js";
@@ -139,6 +140,80 @@ describe("session input (spec §4.9)", () => {
       expect(s).toBeInstanceOf(Int16Array);
       expect(s.length).toBe(960);
     }
+    await h.close();
+  });
+
+  it("wireInputRate: a handler whose receiveRateFor takes the wire's rate gets its frames unresampled", async () => {
+    class AnyRate extends Scripted {
+      override receiveRateFor(wireRate: number): number {
+        return wireRate;
+      }
+    }
+    const phone = { wireInputRate: 8000, inputFraming: "duration", inputQuality: "fast" } as const;
+    const any = new AnyRate();
+    const h = createHarness(any, phone);
+    const wire = tone(0.1, 8000, 440);
+    await h.feed(wire, 8000);
+    expect(any.received.map(([rate, s]) => [rate, s.length])).toEqual(
+      Array.from({ length: 5 }, () => [8000, 160]),
+    );
+    expect(Array.from(any.received.flatMap(([, s]) => Array.from(s)))).toEqual(Array.from(wire));
+    await h.close();
+    // By default the frames are at inputSampleRate, as FastRTC (one 20 ms message, one frame).
+    const plain = new Scripted();
+    const h2 = createHarness(plain, phone);
+    await h2.feed(wire, 8000);
+    expect(plain.received.map(([rate, s]) => [rate, s.length])).toEqual(
+      Array.from({ length: 5 }, () => [48000, 960]),
+    );
+    await h2.close();
+  });
+
+  it("a receiveRateFor that throws or gives no sample rate is reported, and inputSampleRate is used", async () => {
+    const records: string[] = [];
+    const note = (message: string) => records.push(message);
+    configureLogger({ level: "warn", sink: { debug: note, info: note, warn: note, error: note } });
+    try {
+      for (const answer of [Number.NaN, 0, 1.5, "8000", () => 8000]) {
+        class Odd extends Scripted {
+          override receiveRateFor(): number {
+            if (typeof answer === "function") throw new Error("no rate");
+            return answer as number;
+          }
+        }
+        const odd = new Odd();
+        const h = createHarness(odd, { wireInputRate: 8000, inputFraming: "duration" });
+        await h.feed(tone(0.02, 8000, 440), 8000);
+        expect(odd.received.map(([rate, s]) => [rate, s.length])).toEqual([[48000, 960]]);
+        await h.close();
+      }
+    } finally {
+      configureLogger({ level: "warn" });
+    }
+    expect(records.filter((m) => /receiveRateFor gave no valid sample rate/.test(m))).toHaveLength(
+      4,
+    );
+    expect(records.filter((m) => /receiveRateFor threw/.test(m))).toHaveLength(1);
+  });
+
+  it("playback: playing while reply audio goes out, with the loudest level of the last 500 ms", async () => {
+    const handler = new Scripted([[16000, tone(0.3, 16000, 440, 8000)]], {
+      outputSampleRate: 16000,
+    });
+    const h = createHarness(handler);
+    expect(h.session.playback.playing).toBe(false);
+    await h.run(100);
+    const during = h.session.playback;
+    expect(during.playing).toBe(true);
+    expect(during.paused).toBe(false);
+    expect(during.sent.length).toBeGreaterThan(0);
+    // A sine of amplitude 8000: about -15 dBFS.
+    expect(during.levelDb).toBeGreaterThan(-18);
+    expect(during.levelDb).toBeLessThan(-10);
+    await h.run(2000);
+    const after = h.session.playback;
+    expect(after.playing).toBe(false);
+    expect(after.levelDb).toBe(Number.NEGATIVE_INFINITY);
     await h.close();
   });
 

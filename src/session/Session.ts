@@ -75,6 +75,58 @@ const LEVEL_WINDOW_MS = 500;
 /** Values taken from `emit()` in a row before the emit loop yields to the event loop. */
 const MAX_EMITS_PER_TURN = 8;
 
+/** {@link Session.playback}: the level of the sent frames is computed only when read. */
+class PlaybackSnapshot implements PlaybackState {
+  readonly playing: boolean;
+  readonly paused: boolean;
+  readonly sent: ReadonlyArray<{ readonly at: number; readonly db: number }>;
+  readonly #now: number;
+  constructor(
+    playing: boolean,
+    paused: boolean,
+    sent: ReadonlyArray<{ readonly at: number; readonly db: number }>,
+    now: number,
+  ) {
+    this.playing = playing;
+    this.paused = paused;
+    this.sent = sent;
+    this.#now = now;
+  }
+  get levelDb(): number {
+    let level = Number.NEGATIVE_INFINITY;
+    for (let i = this.sent.length - 1; i >= 0; i--) {
+      const h = this.sent[i] as { at: number; db: number };
+      if (this.#now - h.at > LEVEL_WINDOW_MS) break;
+      if (h.db > level) level = h.db;
+    }
+    return level;
+  }
+}
+
+/**
+ * The rate of the frames `handler` gets on a wire at `wireRate` Hz: its `receiveRateFor` answer
+ * when the transport fixes the wire's rate, else its `inputSampleRate`. An answer that is not a
+ * valid sample rate, or a throw, is reported and ignored.
+ */
+function receiveRate(handler: StreamHandlerBase, wireRate: number | undefined): number {
+  if (wireRate === undefined) return handler.inputSampleRate;
+  let rate: unknown;
+  try {
+    rate = handler.receiveRateFor(wireRate);
+  } catch (err) {
+    log.warn("receiveRateFor threw: using inputSampleRate", { err });
+    return handler.inputSampleRate;
+  }
+  if (typeof rate === "number" && Number.isInteger(rate) && rate >= 1 && rate <= 384_000) {
+    return rate;
+  }
+  log.warn("receiveRateFor gave no valid sample rate: using inputSampleRate", {
+    rate,
+    inputSampleRate: handler.inputSampleRate,
+  });
+  return handler.inputSampleRate;
+}
+
 function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
@@ -114,6 +166,8 @@ export class Session {
   readonly #opts: SessionOptions;
   readonly #ctx: SessionContext;
   readonly #input: InputConverter;
+  /** The rate of the frames `receive()` gets (the handler's `receiveRateFor`). */
+  readonly #inputRate: number;
   readonly #framer: OutputFramer;
   readonly #idlePollMs: number;
   readonly #reanchorMs: number;
@@ -202,8 +256,9 @@ export class Session {
       clock: this.#clock,
       ...(options.telephone ? { telephone: options.telephone } : {}),
     };
+    this.#inputRate = receiveRate(handler, options.wireInputRate);
     this.#input = new InputConverter(
-      handler.inputSampleRate,
+      this.#inputRate,
       handler.expectedLayout,
       options.inputQuality ?? "high",
       options.inputFraming ?? "samples",
@@ -295,18 +350,14 @@ export class Session {
   /** Whether reply audio is playing (queued, paused, or just released) and its recent level. */
   get playback(): PlaybackState {
     const now = this.#clock.now();
-    let levelDb = Number.NEGATIVE_INFINITY;
-    for (let i = this.#history.length - 1; i >= 0; i--) {
-      const h = this.#history[i] as { at: number; db: number };
-      if (now - h.at > LEVEL_WINDOW_MS) break;
-      if (h.db > levelDb) levelDb = h.db;
-    }
     const playing =
       this.#paused ||
       this.#outQueue.length > 0 ||
       this.#framer.hasPending ||
       now - this.#lastRelease < this.#aheadMs + 100;
-    return { playing, paused: this.#paused, levelDb, sent: this.#history };
+    // The level is computed when read (a handler asks for this once per input frame, mostly
+    // without reading it).
+    return new PlaybackSnapshot(playing, this.#paused, this.#history, now);
   }
 
   /**
@@ -500,8 +551,8 @@ export class Session {
         const samples = this.#inputQueue.shift() as Int16Array;
         this.#receiving =
           this.handler.expectedLayout === "stereo"
-            ? [this.handler.inputSampleRate, samples, "stereo"]
-            : [this.handler.inputSampleRate, samples];
+            ? [this.#inputRate, samples, "stereo"]
+            : [this.#inputRate, samples];
         try {
           await this.#clock.track(this.#receiveWork, "receive");
         } catch (err) {

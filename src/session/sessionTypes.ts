@@ -124,6 +124,13 @@ export interface SessionOptions {
    */
   output?: SessionOutputOptions;
   /**
+   * The rate, in Hz, at which this connection's audio arrives when the transport fixes it (8000
+   * on phone calls). The session then asks the handler's `receiveRateFor(wireInputRate)` at what
+   * rate `receive()` takes the frames; a handler that answers with the wire rate gets the audio
+   * without resampling. Default: none (frames are converted to `inputSampleRate`).
+   */
+  wireInputRate?: number;
+  /**
    * Quality of the resampling of input audio to the handler's `inputSampleRate`. `"fast"` (60 dB,
    * about half the work) is plenty for 8 kHz µ-law phone audio, whose own noise floor is higher.
    * Default `"high"`.
