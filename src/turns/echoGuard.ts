@@ -145,10 +145,15 @@ function fitAt(
   let sum = 0;
   let sumSq = 0;
   let n = 0;
+  // Both lists are in time order: the frame playing at each heard time is found by walking on
+  // from the last one (as sentIndexAt finds it, without a search per frame).
+  let last = -1;
   for (let i = 0; i < heard.length; i++) {
     const h = heard[i] as { at: number; db: number };
-    const k = sentIndexAt(sent, h.at - lag);
-    if (k < 0) continue;
+    const t = h.at - lag;
+    while (last + 1 < sent.length && (sent[last + 1] as { at: number }).at <= t) last++;
+    if (last < 0 || t - (sent[last] as { at: number }).at > 2 * LAG_STEP_MS) continue;
+    const k = last;
     const sdb = (sent[k] as { db: number }).db;
     const s = Number.isFinite(sdb) ? Math.max(FLOOR_DB, sdb) : FLOOR_DB;
     // Before the reply started, or silence in what was sent: says nothing about the echo path.

@@ -99,7 +99,7 @@ export interface FrameVadStats {
 
 /** One stream's frames waiting in the next batch, and the pushes waiting for them. */
 interface PendingEntry {
-  frames: Float32Array[];
+  frames: Float32Array<ArrayBuffer>[];
   waiters: { count: number; resolve: (p: Float32Array) => void }[];
 }
 
@@ -108,10 +108,15 @@ interface StreamLink {
   /** A fresh stream id (zero state in the worker). */
   open(): number;
   /** Queues frames of stream `id`; resolves with one probability per frame. */
-  enqueue(id: number, frames: Float32Array[]): Promise<Float32Array>;
+  enqueue(id: number, frames: Float32Array<ArrayBuffer>[]): Promise<Float32Array>;
   /** Forgets stream `id` in the worker (`evaluated`: whether it ever sent frames). */
   release(id: number, evaluated: boolean): void;
+  /** An empty 512-sample frame: one a batch is done with, or a new one. */
+  frame(): Float32Array<ArrayBuffer>;
 }
+
+/** Frames kept for reuse once their batch holds a copy (more would only be garbage later). */
+const MAX_SPARE_FRAMES = 1024;
 
 /**
  * Silero voice-activity probabilities per 32 ms frame for many concurrent streams: a
@@ -154,6 +159,8 @@ export class SileroFrameVad implements FrameVad {
   #worker: Worker | null = null;
   readonly #calls = new WorkerCalls<Extract<FrameVadBatchResponse, { ok: true }>>();
   readonly #pending = new Map<number, PendingEntry>();
+  /** Frames whose samples a batch has copied, for streams to fill again. */
+  readonly #spare: Float32Array<ArrayBuffer>[] = [];
   #frees: number[] = [];
   #inFlight = 0;
   #scheduled = false;
@@ -170,6 +177,7 @@ export class SileroFrameVad implements FrameVad {
     open: () => this.#nextStreamId++,
     enqueue: (id, frames) => this.#enqueue(id, frames),
     release: (id, evaluated) => this.#release(id, evaluated),
+    frame: () => this.#spare.pop() ?? new Float32Array(FRAME_VAD_SAMPLES),
   };
 
   /**
@@ -274,7 +282,7 @@ export class SileroFrameVad implements FrameVad {
     await closeModelWorker(worker, this.#calls, 10_000, "SileroFrameVad was closed");
   }
 
-  #enqueue(id: number, frames: Float32Array[]): Promise<Float32Array> {
+  #enqueue(id: number, frames: Float32Array<ArrayBuffer>[]): Promise<Float32Array> {
     return new Promise<Float32Array>((resolve) => {
       let entry = this.#pending.get(id);
       if (entry === undefined) {
@@ -331,11 +339,15 @@ export class SileroFrameVad implements FrameVad {
     const total = counts.reduce((a, b) => a + b, 0);
     const frames = new Float32Array(total * FRAME_VAD_SAMPLES);
     let at = 0;
+    const spare = this.#spare;
     for (const e of entries) {
       for (const f of e.frames) {
         frames.set(f, at);
         at += FRAME_VAD_SAMPLES;
+        // Copied: the stream's frame can take the next samples (no 2 KB array per 32 ms).
+        if (spare.length < MAX_SPARE_FRAMES) spare.push(f);
       }
+      e.frames.length = 0;
     }
     this.#inFlight++;
     this.#calls
@@ -435,7 +447,7 @@ class SileroFrameVadStream implements FrameVadStream {
   #resampler: StreamingResampler | null = null;
   /** Leading resampler outputs still to drop (its filter delay), so frame timing matches 16 kHz input. */
   #skip = 0;
-  #frame = new Float32Array(FRAME_VAD_SAMPLES);
+  #frame: Float32Array<ArrayBuffer> = new Float32Array(FRAME_VAD_SAMPLES);
   #fill = 0;
 
   constructor(link: StreamLink) {
@@ -444,7 +456,7 @@ class SileroFrameVadStream implements FrameVadStream {
   }
 
   push(audio: AudioChunk): Promise<Float32Array> {
-    let frames: Float32Array[];
+    let frames: Float32Array<ArrayBuffer>[];
     try {
       frames = this.#frames(audio);
     } catch (err) {
@@ -473,7 +485,7 @@ class SileroFrameVadStream implements FrameVadStream {
   }
 
   /** The frames `audio` completes (validated, mono, 16 kHz). */
-  #frames(audio: AudioChunk): Float32Array[] {
+  #frames(audio: AudioChunk): Float32Array<ArrayBuffer>[] {
     if (this.#closed) throw new Error("FrameVadStream.push() after close()");
     assertAudioChunk(audio, "FrameVadStream.push() audio");
     const [chunkRate, samples, layout] = audio;
@@ -484,7 +496,7 @@ class SileroFrameVadStream implements FrameVadStream {
     const mono = source
       ? source[1]
       : audioToFloat32(layout === "stereo" ? downmixToMono(samples, 2) : samples);
-    const out: Float32Array[] = [];
+    const out: Float32Array<ArrayBuffer>[] = [];
     if (rate !== this.#rate) {
       // A new input rate: the old filter's tail first, then a new resampler.
       if (this.#resampler !== null) this.#append(this.#resampler.flush(), out);
@@ -500,7 +512,7 @@ class SileroFrameVadStream implements FrameVadStream {
   }
 
   /** Appends 16 kHz samples to the partial frame, moving completed frames to `out`. */
-  #append(x: Float32Array, out: Float32Array[]): void {
+  #append(x: Float32Array, out: Float32Array<ArrayBuffer>[]): void {
     let i = 0;
     if (this.#skip > 0) {
       i = Math.min(this.#skip, x.length);
@@ -513,7 +525,7 @@ class SileroFrameVadStream implements FrameVadStream {
       i += n;
       if (this.#fill === FRAME_VAD_SAMPLES) {
         out.push(this.#frame);
-        this.#frame = new Float32Array(FRAME_VAD_SAMPLES);
+        this.#frame = this.#link.frame();
         this.#fill = 0;
       }
     }
