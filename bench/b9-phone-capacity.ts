@@ -38,6 +38,7 @@ import { getCurrentContext } from "../src/handlers/context.js";
 import { ReplyOnPause } from "../src/handlers/ReplyOnPause.js";
 import { Stream } from "../src/server/Stream.js";
 import type { TurnEvent } from "../src/server/streamEvents.js";
+import { getFrameVad } from "../src/vad/frameVad.js";
 import { getSileroModel } from "../src/vad/silero.js";
 import type { FromChild, LoadStats, ToChild } from "./b9-load.js";
 import { searchCapacity } from "./capacity.js";
@@ -51,6 +52,7 @@ import {
   speedProbe,
   threadSplit,
   threadTicks,
+  vadDelta,
 } from "./cpu.js";
 import { type BenchReport, percentile } from "./report.js";
 import { cpuMs, round } from "./rtc-probe.js";
@@ -94,6 +96,8 @@ interface CallState {
 interface StepResult {
   n: number;
   connected: number;
+  /** The shared frame VAD's batches over the window. */
+  vad: { frames: number; runs: number; computeMs: number };
   lateness: number[];
   replyStart: number[];
   bursts: number[];
@@ -299,6 +303,7 @@ export async function run(): Promise<BenchReport> {
     const cpu0 = cpuMs();
     const machine0 = machineTicks();
     const threads0 = threadTicks();
+    const vad0 = getFrameVad().stats;
     const t0 = performance.now();
     loop.reset();
     loop.enable();
@@ -313,6 +318,7 @@ export async function run(): Promise<BenchReport> {
     const cpuPct = ((cpuMs() - cpu0) / wall) * 100;
     const machine1 = machineTicks();
     const threads = threadSplit(threads0, threadTicks(), wall);
+    const vad = vadDelta(vad0, getFrameVad().stats);
     // A frame's slot is its due time + 20 ms; a GC pause running in it may have held it up. The
     // share of all frames whose slot saw a GC is the baseline the late frames compare against.
     const inGc = (due: number) => gc.some((g) => g.start < due + PASS_P99_MS && g.end > due);
@@ -327,6 +333,7 @@ export async function run(): Promise<BenchReport> {
     const r: StepResult = {
       n,
       connected,
+      vad,
       lateness,
       replyStart,
       bursts,
@@ -400,6 +407,9 @@ export async function run(): Promise<BenchReport> {
       "main thread %": r.threads ? round(r.threads.main, 1) : null,
       "VAD worker %": r.threads ? round(r.threads.busiestOther, 1) : null,
       "other threads %": r.threads ? round(r.threads.rest, 1) : null,
+      "VAD frames/run": r.vad.runs > 0 ? round(r.vad.frames / r.vad.runs, 1) : null,
+      "VAD model µs/frame":
+        r.vad.frames > 0 ? round((r.vad.computeMs * 1000) / r.vad.frames, 1) : null,
       "speed probe ms": round(r.speed, 2),
       "probe in step ms": round(r.speedDuring.speedMs, 2),
       "memory probe in step ms": round(r.speedDuring.memoryMs, 2),
@@ -458,6 +468,7 @@ export async function run(): Promise<BenchReport> {
       "caller underruns = times a call's playback buffer (Twilio's, replayed from the media arrival times in the client) ran dry inside a reply; the 100 ms send-ahead hides lateness below ~100 ms from the caller",
       "re-anchors = replies started (plus pacing gaps > 200 ms, which the lateness metric cannot see); clears = `clear` messages sent: real interruptions only (a new turn while a reply is still playing, e.g. when the VAD splits a sentence)",
       "main thread % / VAD worker % / other threads % = the server process's CPU split by thread (/proc/self/task): the main thread, the busiest other thread (the VAD worker running the model) and the rest (V8's GC and compiler helpers, libuv)",
+      "VAD frames/run = frames the shared frame VAD evaluated per model run (its batch size) in the window; VAD model µs/frame = the worker's time in the model per frame (no messaging)",
       `server node flags: ${serverNodeFlags()} (\`npm run bench:one-core\` runs it with --single-threaded-gc --max-semi-space-size=8; \`node <flags> --import tsx bench/run.ts\` with others)`,
       "probe in step ms = the same work, an eighth of it every 500 ms on the main thread during the measured window, scaled: the fastest sample (the core's speed while the calls ran)",
       "memory probe in step ms = one read per 64-byte line of a 64 MB array, every 2 s during the window, the fastest (about 3 ms uncontended): other tenants' memory traffic, which the compute probe cannot see",

@@ -4,6 +4,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import type { FrameVadStats } from "../src/vad/frameVad.js";
 
 /** Busy and steal ticks (1/100 s) of all CPUs from /proc/stat; null where unavailable. */
 export function machineTicks(): { busy: number; steal: number } | null {
@@ -187,4 +188,26 @@ export function serverNodeFlags(): string {
       flags.push(a);
   }
   return flags.length > 0 ? flags.join(" ") : "none";
+}
+
+/**
+ * What the shared frame VAD did between two of its `stats` readings: frames evaluated, model
+ * runs (`session.run` calls: batches), and the worker's time in the model.
+ *
+ * @example
+ * ```ts
+ * const before = getFrameVad().stats;
+ * await sleep(8000);
+ * const { frames, runs } = vadDelta(before, getFrameVad().stats); // frames / runs = batch size
+ * ```
+ */
+export function vadDelta(
+  before: FrameVadStats,
+  after: FrameVadStats,
+): { frames: number; runs: number; computeMs: number } {
+  return {
+    frames: after.frames - before.frames,
+    runs: after.runs - before.runs,
+    computeMs: after.computeMs - before.computeMs,
+  };
 }
