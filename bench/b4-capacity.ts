@@ -29,6 +29,7 @@ import { Stream } from "../src/server/Stream.js";
 import { MEDIA_THREAD_SEND_AHEAD_MS } from "../src/server/webrtcEntry.js";
 import type { ThreadedPeer } from "../src/transports/webrtc/mediaThread/ThreadedPeer.js";
 import type { WebRtcConnection } from "../src/transports/webrtc/WebRtcConnection.js";
+import { getFrameVad } from "../src/vad/frameVad.js";
 import { getSileroModel } from "../src/vad/silero.js";
 import type { FromChild, LoadStats, ToChild } from "./b4-load.js";
 import { searchCapacity } from "./capacity.js";
@@ -42,6 +43,7 @@ import {
   speedProbe,
   threadSplit,
   threadTicks,
+  vadDelta,
 } from "./cpu.js";
 import { type BenchReport, percentile } from "./report.js";
 import { cpuMs, installConnectionProbe, isLog, round } from "./rtc-probe.js";
@@ -98,6 +100,8 @@ interface ConnState {
 interface StepResult {
   n: number;
   connected: number;
+  /** The shared frame VAD's batches over the window. */
+  vad: { frames: number; runs: number; computeMs: number };
   lateness: number[];
   replyStart: number[];
   pauses: number;
@@ -281,6 +285,7 @@ export async function run(): Promise<BenchReport> {
     const cpu0 = cpuMs();
     const machine0 = machineTicks();
     const threads0 = threadTicks();
+    const vad0 = getFrameVad().stats;
     const t0 = performance.now();
     loop.reset();
     loop.enable();
@@ -295,6 +300,7 @@ export async function run(): Promise<BenchReport> {
     const cpuPct = ((cpuMs() - cpu0) / wall) * 100;
     const machine1 = machineTicks();
     const threads = threadSplit(threads0, threadTicks(), wall);
+    const vad = vadDelta(vad0, getFrameVad().stats);
     const live = [...conns.keys()];
     const stopped = await child.request({ type: "stop" }, "stopped", 60_000);
     const { type: _t, ...clientStats } = stopped;
@@ -316,6 +322,7 @@ export async function run(): Promise<BenchReport> {
     const r: StepResult = {
       n,
       connected: started.connected,
+      vad,
       lateness,
       replyStart,
       pauses,
@@ -375,6 +382,9 @@ export async function run(): Promise<BenchReport> {
       "main thread %": r.threads ? round(r.threads.main, 1) : null,
       "busiest other thread %": r.threads ? round(r.threads.busiestOther, 1) : null,
       "other threads %": r.threads ? round(r.threads.rest, 1) : null,
+      "VAD frames/run": r.vad.runs > 0 ? round(r.vad.frames / r.vad.runs, 1) : null,
+      "VAD model µs/frame":
+        r.vad.frames > 0 ? round((r.vad.computeMs * 1000) / r.vad.frames, 1) : null,
       "speed probe ms": round(r.speed, 2),
       "probe in step ms": round(r.speedDuring.speedMs, 2),
       "memory probe in step ms": round(r.speedDuring.memoryMs, 2),
@@ -422,6 +432,8 @@ export async function run(): Promise<BenchReport> {
       "main thread %",
       "busiest other thread %",
       "other threads %",
+      "VAD frames/run",
+      "VAD model µs/frame",
       "speed probe ms",
       "probe in step ms",
       "memory probe in step ms",
@@ -464,6 +476,7 @@ export async function run(): Promise<BenchReport> {
       "in loss % = 1 − RTP packets received by the server / sent by the clients (whole step); out lost pkts = server→client packets the clients' jitter buffers declared lost",
       "re-anchors = frames the session marked as discontinuities in the window (one per reply start or interruption; more than pauses means pacing gaps > 200 ms, which the lateness metric cannot see)",
       "main thread % / busiest other thread % / other threads % = the server process's CPU split by thread (/proc/self/task); the busiest other thread is the VAD worker, or a media thread with B4_MEDIA_THREADS; the rest is V8's GC and compiler helpers, libuv and further workers",
+      "VAD frames/run = frames the shared frame VAD evaluated per model run (its batch size) in the window; VAD model µs/frame = the worker's time in the model per frame (no messaging)",
       `server node flags: ${serverNodeFlags()} (\`npm run bench:one-core\` runs it with --single-threaded-gc --max-semi-space-size=8; \`node <flags> --import tsx bench/run.ts\` with others)`,
       "probe in step ms = the same work, an eighth of it every 500 ms on the main thread during the measured window, scaled: the fastest sample (the core's speed while the sessions ran)",
       "memory probe in step ms = one read per 64-byte line of a 64 MB array, every 2 s during the window, the fastest (about 3 ms uncontended): other tenants' memory traffic, which the compute probe cannot see",
