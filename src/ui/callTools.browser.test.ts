@@ -3,7 +3,7 @@
  * the microphone picker and mute, typing without a microphone, and the latency readout — first
  * against the fake app (werift answerer), then against the real server.
  */
-import type { BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AudioChunk } from "../audio/types.js";
 import { WebRTCData } from "../handlers/outputs.js";
@@ -11,24 +11,18 @@ import { ReplyOnPause } from "../handlers/ReplyOnPause.js";
 import { tone } from "../handlers/testing/fakes.js";
 import { Stream } from "../server/Stream.js";
 import type { LaunchedServer } from "../server/streamTypes.js";
-import {
-  type BrowserHandle,
-  hasChromium,
-  launchChromium,
-  SKIP_REASON,
-} from "../testing/chromium.js";
+import { hasChromium, SKIP_REASON } from "../testing/chromium.js";
 import { EnergyFrameVad } from "../vad/testing/energyFrameVad.js";
-import { buildUiBundle } from "./assets.js";
-import type { PageConfig, UiBundle } from "./pageTypes.js";
+import type { PageConfig } from "./pageTypes.js";
 import { renderPage } from "./render.js";
-import { Answerer, type FakeApp, startFakeApp } from "./testing/fakeApp.js";
-
-const baseConfig: PageConfig = {
-  mode: "send-receive",
-  modality: "audio",
-  path: "",
-  rtcConfiguration: { iceServers: [] },
-};
+import { Answerer } from "./testing/fakeApp.js";
+import {
+  BASE_CONFIG as baseConfig,
+  type OpenedPage,
+  pageSuite,
+  settle,
+  waitForState,
+} from "./testing/pageSuite.js";
 
 /** Records what the page does with the microphone and the peer connection's sender. */
 const RECORDER = `
@@ -48,63 +42,35 @@ const RECORDER = `
   };
 `;
 
-function waitForState(page: Page, state: string, timeout = 15_000): Promise<unknown> {
-  return page.waitForSelector(`body[data-state="${state}"]`, { state: "attached", timeout });
-}
-
-async function settle(page: Page): Promise<void> {
-  await page.waitForTimeout(400);
-}
-
 describe.skipIf(!hasChromium)(`page call tools in Chromium (${SKIP_REASON})`, () => {
-  let app: FakeApp;
-  let context: BrowserContext;
-  let browser: BrowserHandle | undefined;
-  let bundle: UiBundle;
-
-  beforeAll(async () => {
-    bundle = await buildUiBundle();
-    app = await startFakeApp(bundle);
-    browser = await launchChromium();
-    context = browser.context;
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  const suite = pageSuite();
 
   /** Opens the fake app's page, or `url`'s page rendered with the current sources. */
-  async function open(config: PageConfig, url?: string): Promise<{ page: Page; errors: string[] }> {
-    if (!url) app.setPage(config);
-    const page = await context.newPage();
-    await page.addInitScript(RECORDER);
-    if (url) {
-      // The real server's page configuration, with the page built from the current sources
-      // (the server itself may serve an older dist/ui build).
-      const served = await (await fetch(url)).text();
-      const json = /<script id="fastrtc-config" type="application\/json">(.*?)<\/script>/s.exec(
-        served,
-      )?.[1];
-      const real = JSON.parse(json ?? "{}") as PageConfig;
-      await page.route(
-        (u) => u.pathname === "/",
-        (route) => route.fulfill({ contentType: "text/html", body: renderPage(real, bundle) }),
-      );
-    }
-    const errors: string[] = [];
-    page.on("pageerror", (err) => errors.push(err.message));
-    page.on("console", (msg) => {
-      if (msg.type() === "error") errors.push(msg.text());
+  function open(config: PageConfig, url?: string): Promise<OpenedPage> {
+    return suite.open(config, {
+      ...(url ? { url } : {}),
+      prepare: async (page: Page) => {
+        await page.addInitScript(RECORDER);
+        if (!url) return;
+        // The real server's page configuration, with the page built from the current sources
+        // (the server itself may serve an older dist/ui build).
+        const served = await (await fetch(url)).text();
+        const json = /<script id="fastrtc-config" type="application\/json">(.*?)<\/script>/s.exec(
+          served,
+        )?.[1];
+        const real = JSON.parse(json ?? "{}") as PageConfig;
+        await page.route(
+          (u) => u.pathname === "/",
+          (route) =>
+            route.fulfill({ contentType: "text/html", body: renderPage(real, suite.bundle) }),
+        );
+      },
     });
-    await page.goto(url ?? app.url);
-    await page.waitForSelector(".fastrtc-button");
-    return { page, errors };
   }
 
   it("leaves 'thinking' on an error from the app, and on a turn that ends without audio", async () => {
     const answerer = new Answerer();
-    app.setOfferHandler((body) => answerer.handle(body));
+    suite.app.setOfferHandler((body) => answerer.handle(body));
     const { page, errors } = await open({ ...baseConfig, title: "Echo" });
     try {
       // A speech-only app: no text field, no latency readout.
@@ -134,7 +100,7 @@ describe.skipIf(!hasChromium)(`page call tools in Chromium (${SKIP_REASON})`, ()
 
   it("lists the microphones, switches the live call to another one, and mutes", async () => {
     const answerer = new Answerer();
-    app.setOfferHandler((body) => answerer.handle(body));
+    suite.app.setOfferHandler((body) => answerer.handle(body));
     const { page, errors } = await open({ ...baseConfig, title: "Pick a microphone" });
     try {
       const picker = page.getByLabel("Microphone", { exact: true });
@@ -197,7 +163,7 @@ describe.skipIf(!hasChromium)(`page call tools in Chromium (${SKIP_REASON})`, ()
 
   it("types without a microphone: a message while idle starts a call that never asks for one", async () => {
     const answerer = new Answerer();
-    app.setOfferHandler((body) => answerer.handle(body));
+    suite.app.setOfferHandler((body) => answerer.handle(body));
     const { page, errors } = await open({
       ...baseConfig,
       title: "Type or talk",
@@ -218,7 +184,7 @@ describe.skipIf(!hasChromium)(`page call tools in Chromium (${SKIP_REASON})`, ()
       expect(await page.textContent(".fastrtc-status-text")).toBe("Type a message");
       expect(await page.evaluate("window.__gum.length")).toBe(0);
       // Audio is still negotiated (a silent track), so the reply can be heard.
-      const offer = app.offers.filter((o) => o.type === "offer").at(-1);
+      const offer = suite.app.offers.filter((o) => o.type === "offer").at(-1);
       expect(String(offer?.sdp)).toContain("m=audio");
       expect(await page.getByLabel("Microphone", { exact: true }).inputValue()).toBe("none");
       expect(await page.locator("button.fastrtc-mute").isDisabled()).toBe(true);
@@ -257,7 +223,7 @@ describe.skipIf(!hasChromium)(`page call tools in Chromium (${SKIP_REASON})`, ()
       await page.click("button.fastrtc-button");
       await waitForState(page, "idle");
       const second = new Answerer();
-      app.setOfferHandler((body) => second.handle(body));
+      suite.app.setOfferHandler((body) => second.handle(body));
       await page.click("button.fastrtc-button");
       await page
         .getByRole("alert")

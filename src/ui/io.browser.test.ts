@@ -1,21 +1,14 @@
-import type { BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type BrowserHandle,
-  hasChromium,
-  launchChromium,
-  SKIP_REASON,
-} from "../testing/chromium.js";
-import { buildUiBundle } from "./assets.js";
+import { describe, expect, it } from "vitest";
+import { hasChromium, SKIP_REASON } from "../testing/chromium.js";
 import type { PageConfig } from "./pageTypes.js";
-import { Answerer, type FakeApp, startFakeApp } from "./testing/fakeApp.js";
-
-const baseConfig: PageConfig = {
-  mode: "send-receive",
-  modality: "audio",
-  path: "",
-  rtcConfiguration: { iceServers: [] },
-};
+import { Answerer } from "./testing/fakeApp.js";
+import {
+  BASE_CONFIG as baseConfig,
+  type OpenedPage,
+  pageSuite,
+  settle,
+  waitForState,
+} from "./testing/pageSuite.js";
 
 /** Inputs as the server sends them: every name, label and value filled in. */
 const inputs: PageConfig["additionalInputs"] = [
@@ -40,45 +33,16 @@ const initialValues = {
   verbose: true,
 };
 
-function waitForState(page: Page, state: string, timeout = 15_000): Promise<unknown> {
-  return page.waitForSelector(`body[data-state="${state}"]`, { state: "attached", timeout });
-}
-
-async function settle(page: Page): Promise<void> {
-  await page.waitForTimeout(400);
-}
-
 describe.skipIf(!hasChromium)(
   `extra inputs, outputs and text turns in Chromium (${SKIP_REASON})`,
   () => {
-    let app: FakeApp;
-    let context: BrowserContext;
-    let browser: BrowserHandle | undefined;
+    const suite = pageSuite();
 
-    beforeAll(async () => {
-      app = await startFakeApp(await buildUiBundle());
-      browser = await launchChromium();
-      context = browser.context;
-    });
-
-    afterAll(async () => {
-      await browser?.close();
-      await app?.close();
-    });
-
-    async function open(config: PageConfig): Promise<{ page: Page; errors: string[] }> {
-      app.setPage(config);
-      app.inputs.length = 0;
-      app.setHookResponse({ status: 200, body: { status: "ok" } });
-      const page = await context.newPage();
-      const errors: string[] = [];
-      page.on("pageerror", (err) => errors.push(err.message));
-      page.on("console", (msg) => {
-        if (msg.type() === "error") errors.push(msg.text());
-      });
-      await page.goto(app.url);
-      await page.waitForSelector(".fastrtc-button");
-      return { page, errors };
+    /** Opens the page with a fresh input hook (inputs forgotten, every post answered "ok"). */
+    function open(config: PageConfig): Promise<OpenedPage> {
+      suite.app.inputs.length = 0;
+      suite.app.setHookResponse({ status: 200, body: { status: "ok" } });
+      return suite.open(config);
     }
 
     it("without extra inputs or outputs, renders the plain page", async () => {
@@ -103,7 +67,7 @@ describe.skipIf(!hasChromium)(
 
     it("sends the inputs, follows the outputs and sends typed turns during a call", async () => {
       const answerer = new Answerer();
-      app.setOfferHandler((body) => answerer.handle(body));
+      suite.app.setOfferHandler((body) => answerer.handle(body));
       const { page, errors } = await open({
         ...baseConfig,
         path: "/api",
@@ -143,21 +107,21 @@ describe.skipIf(!hasChromium)(
         // Changes outside a call send nothing.
         await page.getByLabel("Persona", { exact: true }).fill("a grumpy pirate");
         await page.waitForTimeout(500);
-        expect(app.inputs).toEqual([]);
+        expect(suite.app.inputs).toEqual([]);
 
         await page.click("button.fastrtc-button");
         await waitForState(page, "listening", 20_000);
         expect(await message.isDisabled()).toBe(false);
-        const offer = app.offers.find((o) => o.type === "offer");
+        const offer = suite.app.offers.find((o) => o.type === "offer");
         const webrtcId = String(offer?.webrtc_id);
 
         // The outputs stream of this call.
-        const stream = await app.waitForStream();
+        const stream = await suite.app.waitForStream();
         expect(stream.webrtcId).toBe(webrtcId);
 
         // send_input: the current values are posted.
         await answerer.send({ type: "send_input", data: [] });
-        const [first] = await app.waitForInputs(1);
+        const [first] = await suite.app.waitForInputs(1);
         expect(first).toEqual({
           webrtc_id: webrtcId,
           ...initialValues,
@@ -169,10 +133,10 @@ describe.skipIf(!hasChromium)(
         await page.keyboard.press("ArrowRight");
         await page.keyboard.press("ArrowRight");
         expect(await page.textContent(".fastrtc-slider-value")).toBe("1.2");
-        const second = (await app.waitForInputs(2))[1];
+        const second = (await suite.app.waitForInputs(2))[1];
         expect(second).toMatchObject({ webrtc_id: webrtcId, speed: 1.2 });
         await page.waitForTimeout(600);
-        expect(app.inputs).toHaveLength(2);
+        expect(suite.app.inputs).toHaveLength(2);
 
         // An invalid number is flagged and not sent; fixing it sends.
         const temperature = page.getByLabel("Temperature", { exact: true });
@@ -187,14 +151,17 @@ describe.skipIf(!hasChromium)(
         expect(
           await page.textContent(".fastrtc-field[data-name=temperature] .fastrtc-field-error"),
         ).toBe("Must be at most 2.");
-        expect(app.inputs).toHaveLength(2);
+        expect(suite.app.inputs).toHaveLength(2);
         await temperature.fill("1.5");
         expect(await temperature.getAttribute("aria-invalid")).toBeNull();
-        expect((await app.waitForInputs(3))[2]).toMatchObject({ temperature: 1.5, speed: 1.2 });
+        expect((await suite.app.waitForInputs(3))[2]).toMatchObject({
+          temperature: 1.5,
+          speed: 1.2,
+        });
         await page.getByLabel("Show timings", { exact: true }).uncheck();
-        expect((await app.waitForInputs(4))[3]).toMatchObject({ verbose: false });
+        expect((await suite.app.waitForInputs(4))[3]).toMatchObject({ verbose: false });
         await page.getByLabel("Voice", { exact: true }).selectOption("af_heart");
-        expect((await app.waitForInputs(5))[4]).toEqual({
+        expect((await suite.app.waitForInputs(5))[4]).toEqual({
           webrtc_id: webrtcId,
           persona: "a grumpy pirate",
           speed: 1.2,
@@ -204,7 +171,7 @@ describe.skipIf(!hasChromium)(
         });
 
         // A refusal of the input hook is shown.
-        app.setHookResponse({
+        suite.app.setHookResponse({
           status: 422,
           body: { detail: [{ loc: ["body", "speed"], msg: "Input should be less than 2" }] },
         });
@@ -215,7 +182,7 @@ describe.skipIf(!hasChromium)(
             "The app did not accept the inputs: Speaking speed: Input should be less than 2",
           )
           .waitFor();
-        app.setHookResponse({ status: 200, body: { status: "ok" } });
+        suite.app.setHookResponse({ status: 200, body: { status: "ok" } });
         await page.click(".fastrtc-message-close >> nth=0");
         await page.click(".fastrtc-message-close >> nth=0");
 
@@ -303,7 +270,7 @@ describe.skipIf(!hasChromium)(
 
     it("in submit mode, sends the inputs on Submit (and on send_input), not on change", async () => {
       const answerer = new Answerer();
-      app.setOfferHandler((body) => answerer.handle(body));
+      suite.app.setOfferHandler((body) => answerer.handle(body));
       const { page, errors } = await open({
         ...baseConfig,
         title: "Submit mode",
@@ -318,24 +285,24 @@ describe.skipIf(!hasChromium)(
         expect(await page.getAttribute("#fastrtc-root", "data-layout")).toBe("stacked");
         await page.click("button.fastrtc-button");
         await waitForState(page, "listening", 20_000);
-        const webrtcId = String(app.offers.findLast((o) => o.type === "offer")?.webrtc_id);
+        const webrtcId = String(suite.app.offers.findLast((o) => o.type === "offer")?.webrtc_id);
         expect(await submit.isDisabled()).toBe(false);
-        expect(app.streams.filter((s) => s.webrtcId === webrtcId)).toEqual([]); // no outputs
+        expect(suite.app.streams.filter((s) => s.webrtcId === webrtcId)).toEqual([]); // no outputs
 
         await page.getByLabel("Persona", { exact: true }).fill("a ghost");
         await page.waitForTimeout(600);
-        expect(app.inputs).toEqual([]);
+        expect(suite.app.inputs).toEqual([]);
         await submit.click();
-        expect((await app.waitForInputs(1))[0]).toEqual({
+        expect((await suite.app.waitForInputs(1))[0]).toEqual({
           webrtc_id: webrtcId,
           ...initialValues,
           persona: "a ghost",
         });
         await page.getByLabel("Persona", { exact: true }).fill("a parrot");
         await page.getByLabel("Persona", { exact: true }).press("Enter"); // Enter in a one-line field submits
-        expect((await app.waitForInputs(2))[1]).toMatchObject({ persona: "a parrot" });
+        expect((await suite.app.waitForInputs(2))[1]).toMatchObject({ persona: "a parrot" });
         await answerer.send({ type: "send_input", data: [] });
-        expect((await app.waitForInputs(3))[2]).toMatchObject({ persona: "a parrot" });
+        expect((await suite.app.waitForInputs(3))[2]).toMatchObject({ persona: "a parrot" });
         await settle(page);
         await page.screenshot({ path: "/tmp/ui-io-submit.png", fullPage: true });
         await page.click("button.fastrtc-button");
@@ -350,8 +317,8 @@ describe.skipIf(!hasChromium)(
 
     it("warns when the outputs stream is refused; without inputs, send_input posts nothing", async () => {
       const answerer = new Answerer();
-      app.setOfferHandler((body) => answerer.handle(body));
-      app.setRefuseOutputs(true);
+      suite.app.setOfferHandler((body) => answerer.handle(body));
+      suite.app.setRefuseOutputs(true);
       const { page, errors } = await open({
         ...baseConfig,
         title: "Outputs only",
@@ -366,13 +333,13 @@ describe.skipIf(!hasChromium)(
         await answerer.send({ type: "send_input", data: [] });
         await answerer.send({ type: "fetch_output", data: [] });
         await page.waitForTimeout(500);
-        expect(app.inputs).toEqual([]);
+        expect(suite.app.inputs).toEqual([]);
         expect(await page.getByRole("alert").locator(".fastrtc-message").count()).toBe(1);
         await page.click("button.fastrtc-button");
         await waitForState(page, "idle");
         expect(errors.filter((e) => !e.includes("status of 404"))).toEqual([]);
       } finally {
-        app.setRefuseOutputs(false);
+        suite.app.setRefuseOutputs(false);
         await page.close();
         await answerer.pc.close();
       }
@@ -380,7 +347,7 @@ describe.skipIf(!hasChromium)(
 
     it("without io routes, shows typed turns in the chatbot itself and warns on send_input", async () => {
       const answerer = new Answerer();
-      app.setOfferHandler((body) => answerer.handle(body));
+      suite.app.setOfferHandler((body) => answerer.handle(body));
       const { page, errors } = await open({
         ...baseConfig,
         title: "Typed turns",
@@ -389,7 +356,7 @@ describe.skipIf(!hasChromium)(
         textTurns: true,
       });
       try {
-        const streamsBefore = app.streams.length;
+        const streamsBefore = suite.app.streams.length;
         await page.click("button.fastrtc-button");
         await waitForState(page, "listening", 20_000);
         const message = page.getByLabel("Message", { exact: true });
@@ -415,8 +382,8 @@ describe.skipIf(!hasChromium)(
           .getByText(/asked for its inputs/)
           .waitFor();
         await page.waitForTimeout(300);
-        expect(app.inputs).toEqual([]);
-        expect(app.streams.length).toBe(streamsBefore);
+        expect(suite.app.inputs).toEqual([]);
+        expect(suite.app.streams.length).toBe(streamsBefore);
         await page.click("button.fastrtc-button");
         await waitForState(page, "idle");
         expect(errors).toEqual([]);

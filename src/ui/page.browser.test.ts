@@ -1,67 +1,20 @@
-import type { BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { hasChromium, SKIP_REASON } from "../testing/chromium.js";
+import { Answerer } from "./testing/fakeApp.js";
 import {
-  type BrowserHandle,
-  hasChromium,
-  launchChromium,
-  SKIP_REASON,
-} from "../testing/chromium.js";
-import { buildUiBundle } from "./assets.js";
-import type { PageConfig } from "./pageTypes.js";
-import { Answerer, type FakeApp, startFakeApp } from "./testing/fakeApp.js";
-
-const baseConfig: PageConfig = {
-  mode: "send-receive",
-  modality: "audio",
-  path: "",
-  rtcConfiguration: { iceServers: [] },
-};
-
-/** Lets transitions and entry animations finish before a screenshot. */
-async function settle(page: Page): Promise<void> {
-  await page.waitForTimeout(400);
-}
-
-// (Node-side code: no DOM types here, so the page is read through selectors and attributes.)
-function bodyState(page: Page): Promise<string | null> {
-  return page.getAttribute("body", "data-state");
-}
-
-function waitForState(page: Page, state: string, timeout = 15_000): Promise<unknown> {
-  return page.waitForSelector(`body[data-state="${state}"]`, { state: "attached", timeout });
-}
+  BASE_CONFIG as baseConfig,
+  bodyState,
+  pageSuite,
+  settle,
+  waitForState,
+} from "./testing/pageSuite.js";
 
 describe.skipIf(!hasChromium)(`built-in page in Chromium (${SKIP_REASON})`, () => {
-  let server: FakeApp;
-  let context: BrowserContext;
-  let browser: BrowserHandle | undefined;
-
-  beforeAll(async () => {
-    server = await startFakeApp(await buildUiBundle());
-    browser = await launchChromium();
-    context = browser.context;
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
-  async function open(config: PageConfig): Promise<{ page: Page; errors: string[] }> {
-    server.setPage(config);
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (err) => errors.push(err.message));
-    page.on("console", (msg) => {
-      if (msg.type() === "error") errors.push(msg.text());
-    });
-    await page.goto(server.url);
-    await page.waitForSelector(".fastrtc-button");
-    return { page, errors };
-  }
+  const suite = pageSuite();
+  const open = suite.open;
 
   it("renders the uiArgs, then reports the concurrency limit and returns to idle", async () => {
-    server.setOfferHandler(async () => {
+    suite.app.setOfferHandler(async () => {
       await new Promise((r) => setTimeout(r, 1500)); // long enough to see (and photograph) "connecting"
       return { status: "failed", meta: { error: "concurrency_limit_reached", limit: 3 } };
     });
@@ -111,7 +64,7 @@ describe.skipIf(!hasChromium)(`built-in page in Chromium (${SKIP_REASON})`, () =
     await page.screenshot({ path: "/tmp/ui-limit.png" });
 
     // What reached the server: a FastRTC offer with audio and the "text" data channel.
-    const offer = server.offers.find((o) => o.type === "offer");
+    const offer = suite.app.offers.find((o) => o.type === "offer");
     expect(offer?.webrtc_id).toEqual(expect.any(String));
     expect(String(offer?.sdp)).toContain("m=audio");
     expect(String(offer?.sdp)).toContain("webrtc-datachannel");
@@ -121,7 +74,7 @@ describe.skipIf(!hasChromium)(`built-in page in Chromium (${SKIP_REASON})`, () =
 
   it("follows a turn over a real WebRTC call: listening, thinking, speaking, listening", async () => {
     const answerer = new Answerer();
-    server.setOfferHandler((body) => answerer.handle(body));
+    suite.app.setOfferHandler((body) => answerer.handle(body));
     const { page, errors } = await open({ ...baseConfig, title: "Echo", subtitle: "Talk to me" });
     const button = page.locator("button.fastrtc-button");
     try {
@@ -183,7 +136,7 @@ describe.skipIf(!hasChromium)(`built-in page in Chromium (${SKIP_REASON})`, () =
 
   it("stops when clicked again, and shows a compact card when fullScreen is false", async () => {
     const answerer = new Answerer();
-    server.setOfferHandler((body) => answerer.handle(body));
+    suite.app.setOfferHandler((body) => answerer.handle(body));
     const { page } = await open({
       ...baseConfig,
       title: "<h2 class='custom'>Compact <em>card</em></h2>",
