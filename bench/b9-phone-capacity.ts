@@ -3,10 +3,11 @@
  * `WS /telephone/handler`) one server core carries before output pacing slips. Same method and
  * pass rule as B4.
  *
- * The server (a launched Stream with `ReplyOnPause(echo)`, output 24 kHz, real Silero v4 in its
- * default worker) runs in this process, pinned to CPU 0 with `taskset` (all threads). Per call it
- * decodes 8 kHz µ-law, resamples to 48 kHz, runs the VAD, and sends every 20 ms output frame as
- * one µ-law `media` JSON message (24 kHz → 8 kHz), a `mark` every 5th. The calls are
+ * The server (a launched Stream with `ReplyOnPause(echo)`, the shared Silero v6.2 frame VAD in its
+ * worker) runs in this process, pinned to CPU 0 with `taskset` (all threads). Per call it decodes
+ * 8 kHz µ-law, which `ReplyOnPause` takes at 8 kHz (`receiveRateFor`), runs the VAD (8 → 16 kHz),
+ * resamples each turn once to the handler's input rate for the echo, and sends every 20 ms output
+ * frame as one µ-law `media` JSON message (the reply resampled to 8 kHz), a `mark` every 5th. The calls are
  * `TwilioCallSimulator`s in a child process (b9-load.ts) pinned to CPU 1; each plays
  * leopard__test__8k_mulaw.wav (5.9 s) plus 2 s of silence in a loop in real time, so every call
  * gets a reply of up to ~5.5 s about every 7.9 s (it plays while the next turn is spoken:
@@ -458,7 +459,7 @@ export async function run(): Promise<BenchReport> {
       pinnedServer
         ? `server (this process, all threads incl. the VAD worker) pinned to CPU ${SERVER_CPU}; load generator ${pinnedClient ? `pinned to CPU ${CLIENT_CPU}` : "NOT pinned"} (one child process, TwilioCallSimulator calls)`
         : "NOT pinned (taskset unavailable or a single CPU): server and calls share the machine's cores",
-      `per call: 8 kHz µ-law in → ${INPUT_RATE / 1000} kHz (ReplyOnPause's inputSampleRate${INPUT_RATE === 48_000 ? ", the default; B9_INPUT_RATE=16000 runs the comparison" : ""}) → Silero VAD (at 16 kHz, in its worker); reply = echo of the turn at ${INPUT_RATE / 1000} kHz → 8 kHz in one step (the session frames phone output at the wire rate) → µ-law, one \`media\` JSON message per 20 ms frame, a \`mark\` every 5th; each 20 ms message reaches receive() as one frame`,
+      `per call: 8 kHz µ-law in → ReplyOnPause takes the 8 kHz frames as they are (receiveRateFor) → Silero VAD (8 → 16 kHz, the model in its worker); each turn resampled once to ${INPUT_RATE / 1000} kHz (ReplyOnPause's inputSampleRate${INPUT_RATE === 48_000 ? ", the default; B9_INPUT_RATE=16000 runs the comparison" : ""}) for the reply function; reply = echo of the turn → 8 kHz in one step (the session frames phone output at the wire rate) → µ-law, one \`media\` JSON message per 20 ms frame, a \`mark\` every 5th; each 20 ms message reaches receive() as one frame`,
       `each step: connect N calls, ${WARMUP_MS / 1000} s warm-up, ${MEASURE_MS / 1000} s measured; each call loops ${FIXTURE} + ${SILENCE_MS / 1000} s of silence in real time (one turn per loop), offsets spread over the loop and the 20 ms tick`,
       `lateness: server-side, send time of media message k of a reply − (its first message + max(0, k·20 − ${AHEAD_MS}) ms), timed by wrapping each server socket's send (reached via getCurrentContext().websocket in the reply function); a reply = messages without a gap > ${REANCHOR_MS} ms`,
       `send-ahead check: a reply's first ${allBursts.length ? `${percentile(allBursts, 50)} (median over ${allBursts.length} replies)` : "? (no complete reply seen)"} messages went out within 5 ms of each other (${AHEAD_MS / 20 + 1} expected with ${AHEAD_MS} ms ahead); the lateness formula assumes ${AHEAD_MS} ms`,
