@@ -69,6 +69,8 @@ export interface SileroFrameVadOptions {
    * (default 0: at the end of the current event-loop turn, via `setImmediate`). Sessions' frames
    * rarely complete in the same turn when their audio arrives at staggered times; a few ms of
    * delay gathers them into larger batches (less CPU per frame) at the cost of that much latency.
+   * It applies when no batch is in the worker: frames that arrive while one is go as the next
+   * batch as soon as it is answered, so under load the batch size follows the model's time.
    */
   batchDelayMs?: number;
   /** The clock that times `batchDelayMs` (default: real time). Tests pass a `VirtualClock`. */
