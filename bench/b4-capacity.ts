@@ -29,24 +29,21 @@ import { Stream } from "../src/server/Stream.js";
 import { MEDIA_THREAD_SEND_AHEAD_MS } from "../src/server/webrtcEntry.js";
 import type { ThreadedPeer } from "../src/transports/webrtc/mediaThread/ThreadedPeer.js";
 import type { WebRtcConnection } from "../src/transports/webrtc/WebRtcConnection.js";
-import { getFrameVad } from "../src/vad/frameVad.js";
 import { getSileroModel } from "../src/vad/silero.js";
 import type { FromChild, LoadStats, ToChild } from "./b4-load.js";
 import { searchCapacity } from "./capacity.js";
 import {
   currentAffinity,
-  machineTicks,
   memoryProbe,
   pin,
-  probeDuring,
   serverNodeFlags,
   speedProbe,
-  threadSplit,
-  threadTicks,
-  vadDelta,
+  startWindow,
+  usageColumns,
+  type WindowUsage,
 } from "./cpu.js";
 import { type BenchReport, percentile } from "./report.js";
-import { cpuMs, installConnectionProbe, isLog, round } from "./rtc-probe.js";
+import { installConnectionProbe, isLog, round } from "./rtc-probe.js";
 
 /** Session counts tried in order; `B4_STEPS=8,16` overrides (e.g. to profile one step). */
 const STEPS = process.env.B4_STEPS
@@ -100,8 +97,8 @@ interface ConnState {
 interface StepResult {
   n: number;
   connected: number;
-  /** The shared frame VAD's batches over the window. */
-  vad: { frames: number; runs: number; computeMs: number };
+  /** The server's CPU, its threads, the machine, the VAD and the probes over the window. */
+  usage: WindowUsage;
   lateness: number[];
   replyStart: number[];
   pauses: number;
@@ -109,16 +106,10 @@ interface StepResult {
   loopP50: number;
   loopP99: number;
   loopMax: number;
-  cpuPct: number;
   client: LoadStats | null;
   serverPacketsReceived: number;
-  /** Whole machine over the window (all cores, 100 % = one core), from /proc/stat. */
-  machine: { busyPct: number; stealPct: number } | null;
-  threads: ReturnType<typeof threadSplit>;
   /** {@link speedProbe} before and after the step, the faster (ms; higher = slower core). */
   speed: number;
-  /** The fastest {@link probeDuring} samples in the measured window (ms). */
-  speedDuring: { speedMs: number; memoryMs: number };
 }
 
 class LoadChild {
@@ -282,25 +273,16 @@ export async function run(): Promise<BenchReport> {
     replyStart = [];
     pauses = 0;
     discontinuities = 0;
-    const cpu0 = cpuMs();
-    const machine0 = machineTicks();
-    const threads0 = threadTicks();
-    const vad0 = getFrameVad().stats;
-    const t0 = performance.now();
+    const endWindow = startWindow();
     loop.reset();
     loop.enable();
     measuring = true;
     child.send({ type: "mark" });
-    const stopProbe = probeDuring();
     await sleep(MEASURE_MS);
-    const speedDuring = stopProbe();
+    const usage = endWindow();
     measuring = false;
     loop.disable();
-    const wall = performance.now() - t0;
-    const cpuPct = ((cpuMs() - cpu0) / wall) * 100;
-    const machine1 = machineTicks();
-    const threads = threadSplit(threads0, threadTicks(), wall);
-    const vad = vadDelta(vad0, getFrameVad().stats);
+    const { cpuPct, machine } = usage;
     const live = [...conns.keys()];
     const stopped = await child.request({ type: "stop" }, "stopped", 60_000);
     const { type: _t, ...clientStats } = stopped;
@@ -312,17 +294,10 @@ export async function run(): Promise<BenchReport> {
     // The faster of the two probes: one may have shared the core with start-up or teardown.
     const speed = Math.min(speedBefore, speedProbe());
     conns.clear();
-    const machine =
-      machine0 && machine1
-        ? {
-            busyPct: ((machine1.busy - machine0.busy) * 10 * 100) / wall,
-            stealPct: ((machine1.steal - machine0.steal) * 10 * 100) / wall,
-          }
-        : null;
     const r: StepResult = {
       n,
       connected: started.connected,
-      vad,
+      usage,
       lateness,
       replyStart,
       pauses,
@@ -330,13 +305,9 @@ export async function run(): Promise<BenchReport> {
       loopP50: loop.percentile(50) / 1e6,
       loopP99: loop.percentile(99) / 1e6,
       loopMax: loop.max / 1e6,
-      cpuPct,
-      threads,
       speed,
-      speedDuring,
       client: clientStats,
       serverPacketsReceived,
-      machine,
     };
     const p99 = percentile(lateness, 99) ?? 0;
     console.error(
@@ -378,16 +349,10 @@ export async function run(): Promise<BenchReport> {
       "loop p50 ms": round(r.loopP50),
       "loop p99 ms": round(r.loopP99),
       "loop max ms": round(r.loopMax),
-      "server CPU %": round(r.cpuPct, 1),
-      "main thread %": r.threads ? round(r.threads.main, 1) : null,
-      "busiest other thread %": r.threads ? round(r.threads.busiestOther, 1) : null,
-      "other threads %": r.threads ? round(r.threads.rest, 1) : null,
-      "VAD frames/run": r.vad.runs > 0 ? round(r.vad.frames / r.vad.runs, 1) : null,
-      "VAD model µs/frame":
-        r.vad.frames > 0 ? round((r.vad.computeMs * 1000) / r.vad.frames, 1) : null,
+      ...usageColumns(r.usage, "busiest other thread %"),
       "speed probe ms": round(r.speed, 2),
-      "probe in step ms": round(r.speedDuring.speedMs, 2),
-      "memory probe in step ms": round(r.speedDuring.memoryMs, 2),
+      "probe in step ms": round(r.usage.speedDuring.speedMs, 2),
+      "memory probe in step ms": round(r.usage.speedDuring.memoryMs, 2),
       "reply start p50 ms": round(percentile(r.replyStart, 50)),
       "reply start p99 ms": round(percentile(r.replyStart, 99)),
       "pauses/s": round(r.pauses / (MEASURE_MS / 1000), 2),
@@ -399,8 +364,10 @@ export async function run(): Promise<BenchReport> {
       "out lost pkts": c ? c.packetsLost : null,
       "re-anchors": r.discontinuities,
       "other CPU %":
-        r.machine && c ? round(Math.max(0, r.machine.busyPct - r.cpuPct - c.cpuPct), 1) : null,
-      "steal %": r.machine ? round(r.machine.stealPct, 1) : null,
+        r.usage.machine && c
+          ? round(Math.max(0, r.usage.machine.busyPct - r.usage.cpuPct - c.cpuPct), 1)
+          : null,
+      "steal %": r.usage.machine ? round(r.usage.machine.stealPct, 1) : null,
       "client loop p99 ms": c ? round(c.loopP99) : null,
       "client gap p50 ms": c ? round(c.gapP50) : null,
       "client gap p99 ms": c ? round(c.gapP99) : null,

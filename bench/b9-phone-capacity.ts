@@ -39,24 +39,21 @@ import { getCurrentContext } from "../src/handlers/context.js";
 import { ReplyOnPause } from "../src/handlers/ReplyOnPause.js";
 import { Stream } from "../src/server/Stream.js";
 import type { TurnEvent } from "../src/server/streamEvents.js";
-import { getFrameVad } from "../src/vad/frameVad.js";
 import { getSileroModel } from "../src/vad/silero.js";
 import type { FromChild, LoadStats, ToChild } from "./b9-load.js";
 import { searchCapacity } from "./capacity.js";
 import {
   currentAffinity,
-  machineTicks,
   memoryProbe,
   pin,
-  probeDuring,
   serverNodeFlags,
   speedProbe,
-  threadSplit,
-  threadTicks,
-  vadDelta,
+  startWindow,
+  usageColumns,
+  type WindowUsage,
 } from "./cpu.js";
 import { type BenchReport, percentile } from "./report.js";
-import { cpuMs, round } from "./rtc-probe.js";
+import { round } from "./rtc-probe.js";
 
 const STEPS = process.env.B9_STEPS
   ? process.env.B9_STEPS.split(",").map(Number)
@@ -97,8 +94,8 @@ interface CallState {
 interface StepResult {
   n: number;
   connected: number;
-  /** The shared frame VAD's batches over the window. */
-  vad: { frames: number; runs: number; computeMs: number };
+  /** The server's CPU, its threads, the machine, the VAD and the probes over the window. */
+  usage: WindowUsage;
   lateness: number[];
   replyStart: number[];
   bursts: number[];
@@ -114,14 +111,9 @@ interface StepResult {
   lateTotal: number;
   lateInGcPct: number | null;
   allInGcPct: number | null;
-  cpuPct: number;
   client: LoadStats;
-  machine: { busyPct: number; stealPct: number } | null;
-  threads: ReturnType<typeof threadSplit>;
   /** {@link speedProbe} before and after the step, the faster (ms; higher = slower core). */
   speed: number;
-  /** The fastest {@link probeDuring} samples in the measured window (ms). */
-  speedDuring: { speedMs: number; memoryMs: number };
 }
 
 /**
@@ -301,25 +293,17 @@ export async function run(): Promise<BenchReport> {
     clears = 0;
     gc = [];
     dues = [];
-    const cpu0 = cpuMs();
-    const machine0 = machineTicks();
-    const threads0 = threadTicks();
-    const vad0 = getFrameVad().stats;
     const t0 = performance.now();
+    const endWindow = startWindow();
     loop.reset();
     loop.enable();
     measuring = true;
     child.send({ type: "mark" });
-    const stopProbe = probeDuring();
     await sleep(MEASURE_MS);
-    const speedDuring = stopProbe();
+    const usage = endWindow();
     measuring = false;
     loop.disable();
-    const wall = performance.now() - t0;
-    const cpuPct = ((cpuMs() - cpu0) / wall) * 100;
-    const machine1 = machineTicks();
-    const threads = threadSplit(threads0, threadTicks(), wall);
-    const vad = vadDelta(vad0, getFrameVad().stats);
+    const { wall, cpuPct } = usage;
     // A frame's slot is its due time + 20 ms; a GC pause running in it may have held it up. The
     // share of all frames whose slot saw a GC is the baseline the late frames compare against.
     const inGc = (due: number) => gc.some((g) => g.start < due + PASS_P99_MS && g.end > due);
@@ -334,7 +318,7 @@ export async function run(): Promise<BenchReport> {
     const r: StepResult = {
       n,
       connected,
-      vad,
+      usage,
       lateness,
       replyStart,
       bursts,
@@ -348,22 +332,12 @@ export async function run(): Promise<BenchReport> {
       lateTotal: late.length,
       lateInGcPct: pct(late.filter(inGc).length, late.length),
       allInGcPct: pct(dues.filter(inGc).length, dues.length),
-      cpuPct,
-      threads,
       speed,
-      speedDuring,
       client,
-      machine:
-        machine0 && machine1
-          ? {
-              busyPct: ((machine1.busy - machine0.busy) * 10 * 100) / wall,
-              stealPct: ((machine1.steal - machine0.steal) * 10 * 100) / wall,
-            }
-          : null,
     };
     const p99 = percentile(lateness, 99) ?? 0;
     console.error(
-      `B9: N=${n} p99 lateness ${p99.toFixed(2)} ms, server CPU ${cpuPct.toFixed(0)}%, loop p99 ${r.loopP99.toFixed(1)} ms, client CPU ${client.cpuPct.toFixed(0)}%${r.machine ? `, machine ${r.machine.busyPct.toFixed(0)}% of ${cpus().length * 100}%` : ""}`,
+      `B9: N=${n} p99 lateness ${p99.toFixed(2)} ms, server CPU ${cpuPct.toFixed(0)}%, loop p99 ${r.loopP99.toFixed(1)} ms, client CPU ${client.cpuPct.toFixed(0)}%${usage.machine ? `, machine ${usage.machine.busyPct.toFixed(0)}% of ${cpus().length * 100}%` : ""}`,
     );
     return r;
   };
@@ -404,16 +378,10 @@ export async function run(): Promise<BenchReport> {
       "loop p50 ms": round(r.loopP50),
       "loop p99 ms": round(r.loopP99),
       "loop max ms": round(r.loopMax),
-      "server CPU %": round(r.cpuPct, 1),
-      "main thread %": r.threads ? round(r.threads.main, 1) : null,
-      "VAD worker %": r.threads ? round(r.threads.busiestOther, 1) : null,
-      "other threads %": r.threads ? round(r.threads.rest, 1) : null,
-      "VAD frames/run": r.vad.runs > 0 ? round(r.vad.frames / r.vad.runs, 1) : null,
-      "VAD model µs/frame":
-        r.vad.frames > 0 ? round((r.vad.computeMs * 1000) / r.vad.frames, 1) : null,
+      ...usageColumns(r.usage, "VAD worker %"),
       "speed probe ms": round(r.speed, 2),
-      "probe in step ms": round(r.speedDuring.speedMs, 2),
-      "memory probe in step ms": round(r.speedDuring.memoryMs, 2),
+      "probe in step ms": round(r.usage.speedDuring.speedMs, 2),
+      "memory probe in step ms": round(r.usage.speedDuring.memoryMs, 2),
       "GC max ms": r.gc.length ? round(Math.max(...r.gc)) : null,
       "GC ms/s": round(r.gc.reduce((a, b) => a + b, 0) / seconds, 1),
       "late>20 frames": r.lateTotal,
@@ -430,10 +398,10 @@ export async function run(): Promise<BenchReport> {
       "out msgs/s": round(c.mediaReceived / seconds, 0),
       "caller underruns": c.underruns,
       "underrun ms": round(c.underrunMs, 0),
-      "other CPU %": r.machine
-        ? round(Math.max(0, r.machine.busyPct - r.cpuPct - c.cpuPct), 1)
+      "other CPU %": r.usage.machine
+        ? round(Math.max(0, r.usage.machine.busyPct - r.usage.cpuPct - c.cpuPct), 1)
         : null,
-      "steal %": r.machine ? round(r.machine.stealPct, 1) : null,
+      "steal %": r.usage.machine ? round(r.usage.machine.stealPct, 1) : null,
       pass: stepPasses(r.connected === r.n, p99, r) ? "yes" : "no",
     };
   });

@@ -4,7 +4,8 @@
  */
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import type { FrameVadStats } from "../src/vad/frameVad.js";
+import { type FrameVadStats, getFrameVad } from "../src/vad/frameVad.js";
+import { cpuMs, round } from "./rtc-probe.js";
 
 /** Busy and steal ticks (1/100 s) of all CPUs from /proc/stat; null where unavailable. */
 export function machineTicks(): { busy: number; steal: number } | null {
@@ -209,5 +210,82 @@ export function vadDelta(
     frames: after.frames - before.frames,
     runs: after.runs - before.runs,
     computeMs: after.computeMs - before.computeMs,
+  };
+}
+
+/** What the server used over one measured window of a capacity step (see {@link startWindow}). */
+export interface WindowUsage {
+  /** Length of the window, ms. */
+  wall: number;
+  /** Process CPU time (all threads) / wall time, %. */
+  cpuPct: number;
+  /** The process's CPU split by thread, or null where /proc is missing. */
+  threads: ReturnType<typeof threadSplit>;
+  /** The whole machine's busy and steal time, % of one core, or null where /proc is missing. */
+  machine: { busyPct: number; stealPct: number } | null;
+  /** The shared frame VAD's batches in the window. */
+  vad: { frames: number; runs: number; computeMs: number };
+  /** {@link probeDuring}'s fastest samples in the window. */
+  speedDuring: { speedMs: number; memoryMs: number };
+}
+
+/**
+ * Starts measuring a window: process and per-thread CPU, the machine's ticks, the shared frame
+ * VAD's counters and the in-window hardware probes. The returned function ends it.
+ *
+ * @example
+ * ```ts
+ * const end = startWindow();
+ * await sleep(8000);
+ * const { cpuPct, threads, vad } = end();
+ * ```
+ */
+export function startWindow(): () => WindowUsage {
+  const cpu0 = cpuMs();
+  const machine0 = machineTicks();
+  const threads0 = threadTicks();
+  const vad0 = getFrameVad().stats;
+  const t0 = performance.now();
+  const stopProbe = probeDuring();
+  return () => {
+    const speedDuring = stopProbe();
+    const wall = performance.now() - t0;
+    const cpuPct = ((cpuMs() - cpu0) / wall) * 100;
+    const machine1 = machineTicks();
+    return {
+      wall,
+      cpuPct,
+      threads: threadSplit(threads0, threadTicks(), wall),
+      machine:
+        machine0 && machine1
+          ? {
+              busyPct: ((machine1.busy - machine0.busy) * 10 * 100) / wall,
+              stealPct: ((machine1.steal - machine0.steal) * 10 * 100) / wall,
+            }
+          : null,
+      vad: vadDelta(vad0, getFrameVad().stats),
+      speedDuring,
+    };
+  };
+}
+
+/**
+ * The report columns of a {@link WindowUsage} shared by B4 and B9 (B4 calls the busiest other
+ * thread by that name; B9 knows it is the VAD worker).
+ *
+ * @example
+ * ```ts
+ * const row = { N: n, ...usageColumns(usage, "VAD worker %") };
+ * ```
+ */
+export function usageColumns(u: WindowUsage, busiestName: string): Record<string, number | null> {
+  return {
+    "server CPU %": round(u.cpuPct, 1),
+    "main thread %": u.threads ? round(u.threads.main, 1) : null,
+    [busiestName]: u.threads ? round(u.threads.busiestOther, 1) : null,
+    "other threads %": u.threads ? round(u.threads.rest, 1) : null,
+    "VAD frames/run": u.vad.runs > 0 ? round(u.vad.frames / u.vad.runs, 1) : null,
+    "VAD model µs/frame":
+      u.vad.frames > 0 ? round((u.vad.computeMs * 1000) / u.vad.frames, 1) : null,
   };
 }
