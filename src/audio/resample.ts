@@ -533,9 +533,11 @@ export function resample(
   const outLen = Math.round((input.length * outputRate) / inputRate);
   if (outLen === 0) return new Float32Array(0);
   const rs = new StreamingResampler(inputRate, outputRate, options);
-  const head = rs.process(input);
-  const tail = rs.flush();
-  return aligned(head, tail, rs.delaySamples, new Float32Array(outLen));
+  const out = new Float32Array(outLen);
+  // The stream's output, then its flushed tail, without the filter's delay.
+  const at = place(out, rs.process(input), -rs.delaySamples);
+  if (at < outLen) place(out, rs.flush(), at);
+  return out;
 }
 
 /**
@@ -583,25 +585,10 @@ const ONE_SHOT_PIECE = 2048;
  * Copies `piece`, which starts at output position `at` (negative: inside the filter's delay),
  * into `out` where it overlaps it; returns the position after the piece.
  */
-function place(out: Int16Array, piece: Int16Array, at: number): number {
+function place<T extends Float32Array | Int16Array>(out: T, piece: T, at: number): number {
   const from = Math.max(0, -at);
   const n = Math.min(piece.length, out.length - at);
   if (n > from)
     out.set(from === 0 && n === piece.length ? piece : piece.subarray(from, n), at + from);
   return at + piece.length;
-}
-
-/**
- * Fills `out` with `head ++ tail` from `skip` on: a whole stream's output (its samples, then the
- * flushed tail) without the filter's delay.
- */
-function aligned<T extends Float32Array | Int16Array>(head: T, tail: T, skip: number, out: T): T {
-  const outLen = out.length;
-  if (skip < head.length) out.set(head.subarray(skip, Math.min(head.length, skip + outLen)), 0);
-  const fromHead = Math.max(0, head.length - skip);
-  if (fromHead < outLen) {
-    const tailStart = Math.max(0, skip - head.length);
-    out.set(tail.subarray(tailStart, tailStart + outLen - fromHead), fromHead);
-  }
-  return out;
 }
