@@ -20,7 +20,7 @@ import {
   assertMediaThreads,
   MediaThreadPool,
 } from "../transports/webrtc/mediaThread/MediaThreadPool.js";
-import { assertOpusComplexity } from "../transports/webrtc/opus.js";
+import { assertOpusSettings, type OpusEncoderSettings } from "../transports/webrtc/opus.js";
 import { InvalidSdpError } from "../transports/webrtc/WebRtcConnection.js";
 import type { RtcConfiguration } from "../transports/webrtc/webrtcTypes.js";
 import type { InputComponent, OutputComponent } from "../ui/componentTypes.js";
@@ -195,7 +195,7 @@ export class Stream {
   readonly #inactivityTimeoutMs: number | null;
   readonly #tokens: ConnectionTokens;
   readonly #udpPortRange: [number, number] | null;
-  readonly #opusComplexity: number | null;
+  readonly #opus: OpusEncoderSettings;
   readonly #mediaThreadCount: number;
   #mediaThreads: MediaThreadPool | null = null;
   readonly #entries = new Map<string, ConnectionEntry>();
@@ -281,10 +281,11 @@ export class Stream {
     this.#inactivityTimeoutMs = inactivity === null ? null : inactivity * 1000;
     this.#tokens = new ConnectionTokens(options.connectionTokens === true);
     this.#udpPortRange = portRange(options.udpPortRange);
-    this.#opusComplexity =
-      options.opusComplexity === null || options.opusComplexity === undefined
-        ? null
-        : assertOpusComplexity(options.opusComplexity);
+    this.#opus = assertOpusSettings({
+      ...(options.opusComplexity == null ? {} : { complexity: options.opusComplexity }),
+      ...(options.opusApplication == null ? {} : { application: options.opusApplication }),
+      ...(options.opusBitrate == null ? {} : { bitrate: options.opusBitrate }),
+    });
     this.#mediaThreadCount =
       options.webrtcMediaThreads === undefined ? 0 : assertMediaThreads(options.webrtcMediaThreads);
     this.allowExtraTracks = options.allowExtraTracks ?? false;
@@ -493,7 +494,7 @@ export class Stream {
       inactivityTimeoutMs: this.#inactivityTimeoutMs,
       additionalHostAddresses: this.#options.additionalHostAddresses ?? defaultHostAddresses(),
       udpPortRange: this.#udpPortRange,
-      opusComplexity: this.#opusComplexity,
+      opus: this.#opus,
       connectTimeoutMs: this.#connectTimeoutMs,
       timeLimitMs: this.timeLimit === null ? null : this.timeLimit * 1000,
       outputs: this.#outputs,

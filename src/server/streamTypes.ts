@@ -3,6 +3,7 @@ import type { ClusterOptions } from "../cluster/coordinatorTypes.js";
 import type { AudioGenerator } from "../handlers/GeneratorHandler.js";
 import type { StreamHandlerBase } from "../handlers/StreamHandler.js";
 import type { SessionMode } from "../session/sessionTypes.js";
+import type { OpusApplication } from "../transports/webrtc/opus.js";
 import type { RtcConfiguration } from "../transports/webrtc/webrtcTypes.js";
 import type { InputComponent, OutputComponent } from "../ui/componentTypes.js";
 import type { UIArgs } from "../ui/pageTypes.js";
@@ -258,6 +259,24 @@ export interface StreamOptions {
    * for speech. Default `null`: libopus's default (9).
    */
   opusComplexity?: number | null;
+  /**
+   * What the Opus encoder of the audio sent to WebRTC clients is tuned for: `"voip"` (speech:
+   * SILK and hybrid modes, what browsers send), `"audio"`, or `"restricted_lowdelay"` (CELT
+   * only: about a quarter of `"voip"`'s encoding time, 4 ms less delay, speech a little less
+   * good at the same bitrate; pair it with `opusBitrate: 32_000` or more). Every client decodes
+   * all three. Default `null`: `"voip"`. See docs/deployment.md for the CPU figures.
+   *
+   * @example
+   * ```ts
+   * new Stream({ handler, opusApplication: "restricted_lowdelay", opusBitrate: 32_000 });
+   * ```
+   */
+  opusApplication?: OpusApplication | null;
+  /**
+   * Target bitrate of the Opus encoder for the audio sent to WebRTC clients, in bits per second
+   * (6,000 to 510,000; variable around it). Default `null`: libopus's automatic choice.
+   */
+  opusBitrate?: number | null;
   /**
    * Worker threads that host the WebRTC peers: ICE, DTLS, SRTP, RTP, the data channel, Opus and
    * the pacing of reply audio run there, while sessions and handlers stay on the main thread.

@@ -3,7 +3,7 @@ import { getLogger } from "../logger.js";
 import { Session } from "../session/Session.js";
 import type { SessionMode } from "../session/sessionTypes.js";
 import type { MediaThreadPool } from "../transports/webrtc/mediaThread/MediaThreadPool.js";
-import { OPUS_INPUT_RATES } from "../transports/webrtc/opus.js";
+import { OPUS_INPUT_RATES, type OpusEncoderSettings } from "../transports/webrtc/opus.js";
 import {
   DEFAULT_NEGOTIATION_TIMEOUT_MS,
   type PeerOptions,
@@ -68,8 +68,8 @@ export interface WebRtcEntryOptions {
   additionalHostAddresses: string[];
   /** UDP ports ICE may bind; `null` any. */
   udpPortRange: [number, number] | null;
-  /** Opus encoder complexity of the replies (0–10); `null` libopus's default. */
-  opusComplexity: number | null;
+  /** The Opus encoder of the replies (checked); `{}` libopus's defaults. */
+  opus: OpusEncoderSettings;
   /**
    * ms without any inbound RTP, RTCP or data-channel traffic after which a connected peer is
    * taken for dead and cleaned up; `null` never.
@@ -121,7 +121,7 @@ export class WebRtcEntry implements ConnectionEntry {
       iceServers: options.iceServers,
       additionalHostAddresses: options.additionalHostAddresses,
       ...(options.udpPortRange ? { udpPortRange: options.udpPortRange } : {}),
-      ...(options.opusComplexity === null ? {} : { opusComplexity: options.opusComplexity }),
+      opus: options.opus,
       ...(options.iceTransportPolicy ? { iceTransportPolicy: options.iceTransportPolicy } : {}),
       // Every await on the peer while answering is bounded (issue 12, D3).
       negotiationTimeoutMs: Math.min(options.connectTimeoutMs, DEFAULT_NEGOTIATION_TIMEOUT_MS),

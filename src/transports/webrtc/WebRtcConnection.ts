@@ -8,7 +8,7 @@ import {
 import { getLogger } from "../../logger.js";
 import type { IceCandidateInit } from "./candidate.js";
 import { JitterBuffer } from "./jitterBuffer.js";
-import { assertOpusComplexity, OpusStreamDecoder } from "./opus.js";
+import { assertOpusSettings, type OpusEncoderSettings, OpusStreamDecoder } from "./opus.js";
 import { OpusPacketizer, type OpusRtpPayload, toRtpPacket } from "./opusPacketizer.js";
 import type {
   AudioDirection,
@@ -185,7 +185,7 @@ export class WebRtcConnection implements MediaPeer {
   /** Aborted by close(): every pending await on the peer ends. */
   readonly #closing = new AbortController();
   readonly #negotiationTimeoutMs: number;
-  readonly #opusComplexity: number | undefined;
+  readonly #opus: OpusEncoderSettings;
   /** RTP packets sent so far. */
   packetsSent = 0;
   /** RTP packets received on accepted audio tracks. */
@@ -201,10 +201,7 @@ export class WebRtcConnection implements MediaPeer {
   constructor(options: PeerOptions = {}, events: WebRtcConnectionEvents = {}) {
     this.#events = events;
     this.#negotiationTimeoutMs = options.negotiationTimeoutMs ?? DEFAULT_NEGOTIATION_TIMEOUT_MS;
-    this.#opusComplexity =
-      options.opusComplexity === undefined
-        ? undefined
-        : assertOpusComplexity(options.opusComplexity);
+    this.#opus = assertOpusSettings(options.opus ?? {});
     this.#pc = new RTCPeerConnection({
       iceServers: options.iceServers ?? [],
       ...(options.additionalHostAddresses?.length
@@ -303,9 +300,7 @@ export class WebRtcConnection implements MediaPeer {
     transceiver.setDirection(direction);
     if (direction === "sendrecv" || direction === "sendonly") {
       this.#sender = transceiver;
-      this.#packetizer = new OpusPacketizer(
-        this.#opusComplexity === undefined ? {} : { complexity: this.#opusComplexity },
-      );
+      this.#packetizer = new OpusPacketizer(this.#opus);
     }
     if ((direction === "sendrecv" || direction === "recvonly") && !this.#receiving) {
       this.#receiving = true;

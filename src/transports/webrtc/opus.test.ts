@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { assertOpusComplexity, OPUS_FRAME, OpusFrameEncoder, OpusStreamDecoder } from "./opus.js";
+import { fixturePath } from "../../audio/testing/fixtures.js";
+import { readWavFile } from "../../audio/wav.js";
+import {
+  assertOpusApplication,
+  assertOpusBitrate,
+  assertOpusComplexity,
+  OPUS_FRAME,
+  OpusFrameEncoder,
+  OpusStreamDecoder,
+} from "./opus.js";
 import { OpusPacketizer } from "./opusPacketizer.js";
 
 function tone(n: number, rate: number, hz: number, amp = 8000, offset = 0): Int16Array {
@@ -29,7 +38,7 @@ describe("Opus codec", () => {
   it("complexity: libopus's 9 by default, 0–10 settable (a tone still round-trips at 0 and 5), others refused", () => {
     expect(new OpusFrameEncoder().complexity).toBe(9);
     for (const c of [0, 5, 10]) {
-      const enc = new OpusFrameEncoder(24000, c);
+      const enc = new OpusFrameEncoder(24000, { complexity: c });
       expect(enc.complexity).toBe(c);
       const dec = new OpusStreamDecoder();
       let last: Int16Array = new Int16Array(0);
@@ -42,9 +51,71 @@ describe("Opus codec", () => {
         /opusComplexity must be an integer from 0 to 10/,
       );
     }
-    expect(() => new OpusFrameEncoder(48000, 12)).toThrow(RangeError);
+    expect(() => new OpusFrameEncoder(48000, { complexity: 12 })).toThrow(RangeError);
     const packetizer = new OpusPacketizer({ complexity: 3 });
     expect(packetizer.push(tone(480, 24000, 440), 24000, true)).toHaveLength(1);
+  });
+
+  it('application: "voip" by default (SILK or hybrid on speech), "restricted_lowdelay" sends CELT only, others refused', async () => {
+    const wav = await readWavFile(fixturePath("synthetic/48k/two_turns.wav"));
+    const speech = wav.samples as Int16Array;
+    /** Opus TOC configurations 0–15 are SILK or hybrid, 16–31 CELT (RFC 6716, 3.1). */
+    const configs = (enc: OpusFrameEncoder): number[] => {
+      const out: number[] = [];
+      for (let f = 0; f + 1 < speech.length / OPUS_FRAME && f < 150; f++) {
+        const packet = enc.encode(speech.subarray(f * OPUS_FRAME, (f + 1) * OPUS_FRAME));
+        out.push((packet[0] ?? 0) >> 3);
+      }
+      return out;
+    };
+    const voip = new OpusFrameEncoder();
+    expect(voip.application).toBe("voip");
+    expect(configs(voip).some((c) => c < 16)).toBe(true);
+    const low = new OpusFrameEncoder(48000, {
+      application: "restricted_lowdelay",
+      bitrate: 32_000,
+    });
+    expect(low.application).toBe("restricted_lowdelay");
+    expect(configs(low).every((c) => c >= 16)).toBe(true);
+    // Decodable by the same decoder as every other packet.
+    const dec = new OpusStreamDecoder();
+    let last: Int16Array = new Int16Array(0);
+    for (let f = 0; f < 10; f++)
+      last = dec.decode(low.encode(tone(OPUS_FRAME, 48000, 440, 8000, f * OPUS_FRAME)));
+    expect(rms(last)).toBeGreaterThan((8000 / Math.SQRT2) * 0.7);
+    for (const bad of ["music", "VOIP", 1, null]) {
+      expect(() => assertOpusApplication(bad)).toThrow(
+        /opusApplication must be one of "voip", "audio", "restricted_lowdelay"/,
+      );
+    }
+    expect(() => new OpusFrameEncoder(48000, { application: "x" as "voip" })).toThrow(RangeError);
+  });
+
+  it("bitrate: the packets follow the target; out of 6000..510000 or not an integer refused", () => {
+    const sizeAt = (bitrate: number): number => {
+      const enc = new OpusFrameEncoder(48000, { application: "restricted_lowdelay", bitrate });
+      expect(enc.bitrate).toBe(bitrate);
+      let bytes = 0;
+      for (let f = 0; f < 100; f++) {
+        const frame = tone(OPUS_FRAME, 48000, 440, 8000, f * OPUS_FRAME);
+        for (let i = 0; i < frame.length; i += 7)
+          frame[i] = (frame[i] ?? 0) + ((i * 7919) % 4001) - 2000;
+        bytes += enc.encode(frame).length;
+      }
+      return bytes / 100;
+    };
+    const low = sizeAt(16_000);
+    const high = sizeAt(64_000);
+    // 16 kb/s is 40 bytes per 20 ms, 64 kb/s 160 (variable bitrate: within a factor of 1.5).
+    expect(low).toBeGreaterThan(40 / 1.5);
+    expect(low).toBeLessThan(40 * 1.5);
+    expect(high).toBeGreaterThan(160 / 1.5);
+    expect(high).toBeLessThan(160 * 1.5);
+    for (const bad of [5999, 510_001, 32_000.5, Number.NaN, "32000"]) {
+      expect(() => assertOpusBitrate(bad)).toThrow(
+        /opusBitrate must be an integer from 6000 to 510000/,
+      );
+    }
   });
 
   it("conceals a lost packet with 20 ms of plausible audio", () => {

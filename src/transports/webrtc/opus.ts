@@ -15,6 +15,49 @@ export type OpusInputRate = 8000 | 12000 | 16000 | 24000 | 48000;
 export const OPUS_INPUT_RATES: readonly number[] = [8000, 12000, 16000, 24000, 48000];
 
 /**
+ * What the Opus encoder is tuned for (libopus's `OPUS_APPLICATION_*`):
+ *
+ * - `"voip"`: speech first. For speech below about 64 kb/s libopus picks its SILK or hybrid
+ *   modes, the best quality per bit, and the costliest to encode (about 150 µs per 20 ms at
+ *   48 kHz, complexity 9, in docs/benchmarks.md). What browsers send.
+ * - `"audio"`: music and mixed content first (CELT more often).
+ * - `"restricted_lowdelay"`: CELT only, 4 ms less algorithmic delay and about a quarter of
+ *   `"voip"`'s encoding time; at the same bitrate speech sounds a little less good than in
+ *   `"voip"`, so give it 32 kb/s or more ({@link OpusEncoderSettings.bitrate}).
+ *
+ * Every Opus decoder plays all three: the choice is the sender's alone.
+ */
+export type OpusApplication = "voip" | "audio" | "restricted_lowdelay";
+
+/** The values of {@link OpusApplication}. */
+export const OPUS_APPLICATIONS: readonly OpusApplication[] = [
+  "voip",
+  "audio",
+  "restricted_lowdelay",
+];
+
+/**
+ * How the Opus encoder of the audio a peer sends is set up. Every field is optional.
+ *
+ * @example
+ * ```ts
+ * // Least CPU per session: CELT only, at 32 kb/s.
+ * const settings: OpusEncoderSettings = { application: "restricted_lowdelay", bitrate: 32_000 };
+ * ```
+ */
+export interface OpusEncoderSettings {
+  /** Complexity 0 (cheapest) to 10. Default: libopus's own (9). */
+  complexity?: number;
+  /** What the encoder is tuned for (see {@link OpusApplication}). Default `"voip"`. */
+  application?: OpusApplication;
+  /**
+   * Target bitrate in bits per second, 6,000 to 510,000 (variable bitrate around it). Default:
+   * libopus's automatic choice for the rate and mode.
+   */
+  bitrate?: number;
+}
+
+/**
  * Checks an Opus encoder complexity: an integer 0 (cheapest) to 10 (best quality per bit).
  *
  * @example
@@ -29,6 +72,67 @@ export function assertOpusComplexity(value: unknown, name = "opusComplexity"): n
     throw new RangeError(`${name} must be an integer from 0 to 10, got ${String(value)}`);
   }
   return value;
+}
+
+/**
+ * Checks an {@link OpusApplication}.
+ *
+ * @example
+ * ```ts
+ * assertOpusApplication("restricted_lowdelay"); // ok
+ * assertOpusApplication("music"); // RangeError
+ * ```
+ * @internal
+ */
+export function assertOpusApplication(value: unknown, name = "opusApplication"): OpusApplication {
+  if (!OPUS_APPLICATIONS.includes(value as OpusApplication)) {
+    throw new RangeError(
+      `${name} must be one of ${OPUS_APPLICATIONS.map((a) => `"${a}"`).join(", ")}, got ${describe(value)}`,
+    );
+  }
+  return value as OpusApplication;
+}
+
+/**
+ * Checks an Opus target bitrate: an integer from 6,000 to 510,000 bits per second.
+ *
+ * @example
+ * ```ts
+ * assertOpusBitrate(32_000); // ok
+ * assertOpusBitrate(1_000_000); // RangeError
+ * ```
+ * @internal
+ */
+export function assertOpusBitrate(value: unknown, name = "opusBitrate"): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 6000 || value > 510_000) {
+    throw new RangeError(
+      `${name} must be an integer from 6000 to 510000 (bits per second), got ${describe(value)}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Checks every field of {@link OpusEncoderSettings} (errors name the `Stream` options) and
+ * returns a copy without the unset ones.
+ *
+ * @example
+ * ```ts
+ * assertOpusSettings({ complexity: 5, bitrate: 32_000 }); // { complexity: 5, bitrate: 32000 }
+ * ```
+ * @internal
+ */
+export function assertOpusSettings(settings: OpusEncoderSettings): OpusEncoderSettings {
+  const out: OpusEncoderSettings = {};
+  if (settings.complexity !== undefined) out.complexity = assertOpusComplexity(settings.complexity);
+  if (settings.application !== undefined)
+    out.application = assertOpusApplication(settings.application);
+  if (settings.bitrate !== undefined) out.bitrate = assertOpusBitrate(settings.bitrate);
+  return out;
+}
+
+function describe(value: unknown): string {
+  return typeof value === "string" ? `"${value}"` : String(value);
 }
 
 /**
@@ -82,6 +186,8 @@ export class OpusStreamDecoder {
  */
 export class OpusFrameEncoder {
   readonly #encoder: Encoder;
+  /** The checked settings it was made with (to make the same encoder at another rate). */
+  readonly settings: Readonly<OpusEncoderSettings>;
   /** Input rate in Hz. */
   readonly sampleRate: OpusInputRate;
   /** Samples in one 20 ms frame at {@link sampleRate}. */
@@ -89,23 +195,36 @@ export class OpusFrameEncoder {
 
   /**
    * @param sampleRate the input rate: one of Opus's 8, 12, 16, 24 or 48 kHz. Default 48 kHz.
-   * @param complexity the encoder's complexity, 0–10 (see {@link assertOpusComplexity}).
-   *   Default: libopus's own (9 in this build).
+   * @param settings complexity, application and bitrate (see {@link OpusEncoderSettings});
+   *   default: libopus's complexity 9, `"voip"`, automatic bitrate.
+   * @throws RangeError for another rate or a setting out of range.
    */
-  constructor(sampleRate: OpusInputRate = OPUS_RATE, complexity?: number) {
+  constructor(sampleRate: OpusInputRate = OPUS_RATE, settings: OpusEncoderSettings = {}) {
     if (!OPUS_INPUT_RATES.includes(sampleRate)) {
       throw new RangeError(`Opus encodes 8, 12, 16, 24 or 48 kHz input, not ${sampleRate} Hz`);
     }
+    this.settings = assertOpusSettings(settings);
     this.sampleRate = sampleRate;
     this.frameSize = sampleRate / 50;
-    this.#encoder = new Encoder({ channels: 1, sample_rate: sampleRate, application: "voip" });
-    if (complexity !== undefined)
-      this.#encoder.complexity = assertOpusComplexity(complexity) as OpusComplexity;
+    const { complexity, application = "voip", bitrate } = this.settings;
+    this.#encoder = new Encoder({ channels: 1, sample_rate: sampleRate, application });
+    if (complexity !== undefined) this.#encoder.complexity = complexity as OpusComplexity;
+    if (bitrate !== undefined) this.#encoder.bitrate = bitrate;
   }
 
   /** The encoder's complexity (0–10). */
   get complexity(): number {
     return this.#encoder.complexity;
+  }
+
+  /** What the encoder is tuned for. */
+  get application(): OpusApplication {
+    return this.#encoder.application;
+  }
+
+  /** The target bitrate in bits per second (libopus's choice unless set). */
+  get bitrate(): number {
+    return this.#encoder.bitrate;
   }
 
   /** Encodes exactly {@link frameSize} mono samples (20 ms). */

@@ -6,6 +6,7 @@ import {
   OPUS_FRAME,
   OPUS_INPUT_RATES,
   OPUS_RATE,
+  type OpusEncoderSettings,
   OpusFrameEncoder,
   type OpusInputRate,
 } from "./opus.js";
@@ -23,22 +24,21 @@ export interface OpusRtpPayload {
 }
 
 /**
- * Options of an {@link OpusPacketizer}.
+ * Options of an {@link OpusPacketizer}: its clock, its first sequence number and timestamp, and
+ * the encoder's settings (`complexity`, `application`, `bitrate`; see {@link OpusEncoderSettings}).
  *
  * @example
  * ```ts
- * new OpusPacketizer({ now: () => performance.now() });
+ * new OpusPacketizer({ now: () => performance.now(), application: "restricted_lowdelay", bitrate: 32_000 });
  * ```
  */
-export interface OpusPacketizerOptions {
+export interface OpusPacketizerOptions extends OpusEncoderSettings {
   /** Milliseconds now, used to advance timestamps over silences. Default `performance.now`. */
   now?: () => number;
   /** First sequence number. Default: random (RFC 3550). */
   initialSequenceNumber?: number;
   /** First timestamp. Default: random (RFC 3550). */
   initialTimestamp?: number;
-  /** Opus encoder complexity, 0–10. Default: libopus's own (9). */
-  complexity?: number;
 }
 
 /**
@@ -68,7 +68,12 @@ export class OpusPacketizer {
   packets = 0;
 
   constructor(options: OpusPacketizerOptions = {}) {
-    this.#encoder = new OpusFrameEncoder(OPUS_RATE, options.complexity);
+    const { complexity, application, bitrate } = options;
+    this.#encoder = new OpusFrameEncoder(OPUS_RATE, {
+      ...(complexity === undefined ? {} : { complexity }),
+      ...(application === undefined ? {} : { application }),
+      ...(bitrate === undefined ? {} : { bitrate }),
+    });
     this.#now = options.now ?? (() => performance.now());
     this.#seq = (options.initialSequenceNumber ?? Math.floor(Math.random() * 0x10000)) & 0xffff;
     this.#ts = (options.initialTimestamp ?? Math.floor(Math.random() * 0x1_0000_0000)) >>> 0;
@@ -100,7 +105,7 @@ export class OpusPacketizer {
     const encodeRate = (native ? sampleRate : OPUS_RATE) as OpusInputRate;
     this.#resampler = native ? null : new StreamingResampler(sampleRate, OPUS_RATE);
     if (this.#encoder.sampleRate !== encodeRate) {
-      this.#encoder = new OpusFrameEncoder(encodeRate, this.#encoder.complexity);
+      this.#encoder = new OpusFrameEncoder(encodeRate, this.#encoder.settings);
       this.#framer = new Reframer<Int16Array>(this.#encoder.frameSize, "int16");
     }
   }

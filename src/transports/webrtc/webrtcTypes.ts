@@ -1,4 +1,5 @@
 import type { IceCandidateInit } from "./candidate.js";
+import type { OpusEncoderSettings } from "./opus.js";
 
 /**
  * One ICE server, as in the browser's `RTCIceServer`.
@@ -73,8 +74,11 @@ export interface WebRtcConnectionOptions {
   iceTransportPolicy?: "all" | "relay";
   /** UDP ports ICE may bind, `[min, max]` inclusive. Default: any (ephemeral). */
   udpPortRange?: [number, number];
-  /** Complexity of the Opus encoder of the audio we send, 0–10. Default: libopus's own (9). */
-  opusComplexity?: number;
+  /**
+   * The Opus encoder of the audio we send: complexity, application, bitrate. Default: libopus's
+   * complexity 9, `"voip"`, automatic bitrate.
+   */
+  opus?: OpusEncoderSettings;
 }
 
 /**
