@@ -28,6 +28,7 @@ import { ReplyOnPause } from "../src/handlers/ReplyOnPause.js";
 import { Stream } from "../src/server/Stream.js";
 import { MEDIA_THREAD_SEND_AHEAD_MS } from "../src/server/webrtcEntry.js";
 import type { ThreadedPeer } from "../src/transports/webrtc/mediaThread/ThreadedPeer.js";
+import type { OpusApplication } from "../src/transports/webrtc/opus.js";
 import type { WebRtcConnection } from "../src/transports/webrtc/WebRtcConnection.js";
 import { getSileroModel } from "../src/vad/silero.js";
 import type { FromChild, LoadStats, ToChild } from "./b4-load.js";
@@ -68,6 +69,13 @@ const OUTPUT_RATE = Number(process.env.B4_OUTPUT_RATE ?? 24_000);
 /** The Stream's `opusComplexity` (`B4_OPUS_COMPLEXITY=5`); default libopus's own (9). */
 const OPUS_COMPLEXITY =
   process.env.B4_OPUS_COMPLEXITY === undefined ? null : Number(process.env.B4_OPUS_COMPLEXITY);
+/**
+ * The Stream's `opusApplication` and `opusBitrate` (`B4_OPUS_APPLICATION=restricted_lowdelay
+ * B4_OPUS_BITRATE=32000`); default `"voip"` at libopus's automatic bitrate.
+ */
+const OPUS_APPLICATION = (process.env.B4_OPUS_APPLICATION ?? null) as OpusApplication | null;
+const OPUS_BITRATE =
+  process.env.B4_OPUS_BITRATE === undefined ? null : Number(process.env.B4_OPUS_BITRATE);
 /**
  * The Stream's `webrtcMediaThreads` (`B4_MEDIA_THREADS=1`): peers on worker threads, reply frames
  * released 60 ms ahead and paced there. Default 0 (peers on the main thread).
@@ -244,6 +252,8 @@ export async function run(): Promise<BenchReport> {
     concurrencyLimit: null,
     connectTimeout: 60,
     opusComplexity: OPUS_COMPLEXITY,
+    opusApplication: OPUS_APPLICATION,
+    opusBitrate: OPUS_BITRATE,
     webrtcMediaThreads: MEDIA_THREADS,
   });
   const server = await stream.launch({ port: 0 });
@@ -383,7 +393,7 @@ export async function run(): Promise<BenchReport> {
   const busySteps = rows.filter((r) => (r["other CPU %"] ?? 0) > 15).map((r) => r.N);
   const clientLimited = results.filter((r) => (r.client?.cpuPct ?? 0) > 85).map((r) => r.n);
   return {
-    id: `${OUTPUT_RATE === 24_000 ? "B4" : `B4-out${OUTPUT_RATE / 1000}k`}${OPUS_COMPLEXITY === null ? "" : `-opus${OPUS_COMPLEXITY}`}${PASS_RULE === "lateness" ? "-lateness" : ""}${MEDIA_THREADS > 0 ? `-threads${MEDIA_THREADS}` : ""}`,
+    id: `${OUTPUT_RATE === 24_000 ? "B4" : `B4-out${OUTPUT_RATE / 1000}k`}${OPUS_COMPLEXITY === null ? "" : `-opus${OPUS_COMPLEXITY}`}${OPUS_APPLICATION === null ? "" : `-${OPUS_APPLICATION}`}${OPUS_BITRATE === null ? "" : `-${OPUS_BITRATE / 1000}kbps`}${PASS_RULE === "lateness" ? "-lateness" : ""}${MEDIA_THREADS > 0 ? `-threads${MEDIA_THREADS}` : ""}`,
     title: `capacity: real-time sessions on one server core (Opus in, Silero VAD, echo out); largest passing N = ${capacity}${firstFail ? "" : " (no step failed: limit not reached)"}`,
     columns: [
       "N",
@@ -431,12 +441,8 @@ export async function run(): Promise<BenchReport> {
       pinnedServer
         ? `server (this process, all threads incl. the VAD worker) pinned to CPU ${SERVER_CPU}; load generator ${pinnedClient ? `pinned to CPU ${CLIENT_CPU}` : "NOT pinned"} (one child process, werift clients)`
         : "NOT pinned (taskset unavailable or a single CPU): server and clients share the machine's cores",
-      `Opus encoder complexity ${OPUS_COMPLEXITY ?? "9 (libopus's default)"}${OPUS_COMPLEXITY === null ? "; B4_OPUS_COMPLEXITY=5 to compare" : ""}`,
-      `handler: ReplyOnPause(echo) with outputSampleRate ${OUTPUT_RATE}; the echo's input is 48 kHz, ${
-        OUTPUT_RATE === 48_000
-          ? "so nothing is resampled on the way out"
-          : `so every reply is resampled 48k → ${OUTPUT_RATE / 1000}k in the emit path and back to 48k in the Opus packetizer`
-      } (B4_OUTPUT_RATE=48000 runs the comparison)`,
+      `server's Opus encoder: complexity ${OPUS_COMPLEXITY ?? "9 (libopus's default)"}, application ${OPUS_APPLICATION ?? "voip (the default)"}, bitrate ${OPUS_BITRATE === null ? "libopus's automatic" : `${OPUS_BITRATE} b/s`} (B4_OPUS_COMPLEXITY, B4_OPUS_APPLICATION, B4_OPUS_BITRATE to compare, e.g. restricted_lowdelay at 32000)`,
+      `handler: ReplyOnPause(echo) with outputSampleRate ${OUTPUT_RATE}; the echo sends back its 48 kHz input, a rate Opus takes, so replies are framed and encoded at 48 kHz without resampling (a handler that emits 24 kHz, as most TTS, is encoded at 24 kHz)`,
       `each step: connect N clients, ${WARMUP_MS / 1000} s warm-up, ${MEASURE_MS / 1000} s measured; each client loops ${FIXTURE} (2 turns / 6.9 s) in real time, offsets spread over the loop`,
       "lateness: server-side, frame release time − (first frame of the reply + k·20 ms), via a probe on WebRtcConnection.prototype.sendAudio; reply start = pause_detected → first frame released",
       "server CPU % = process CPU time (all threads) / wall time, so 100 % = the one pinned core; client CPU % likewise for the load-generator process",
