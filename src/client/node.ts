@@ -40,6 +40,7 @@ import {
   type OpusPacketizerOptions,
   toRtpPacket,
 } from "../transports/webrtc/opusPacketizer.js";
+import { installRtpHeaderParser } from "../transports/webrtc/rtpHeaderParser.js";
 import type {
   ClientEvents,
   ClientOptions,
@@ -213,6 +214,7 @@ export class NodeAudioClient extends FastRTCClient<NodeAudioClientEvents> {
   #decodeErrors = 0;
 
   constructor(options: NodeAudioClientOptions = {}) {
+    installRtpHeaderParser();
     const { jitterBuffer, packetizer, createPeerConnection, ...rest } = options;
     const create = createPeerConnection ?? defaultWeriftPeerConnection;
     super({ ...rest, createPeerConnection: (config) => asPeerConnectionLike(create(config)) });

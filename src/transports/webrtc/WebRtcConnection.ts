@@ -10,6 +10,7 @@ import type { IceCandidateInit } from "./candidate.js";
 import { JitterBuffer } from "./jitterBuffer.js";
 import { assertOpusSettings, type OpusEncoderSettings, OpusStreamDecoder } from "./opus.js";
 import { OpusPacketizer, type OpusRtpPayload, toRtpPacket } from "./opusPacketizer.js";
+import { installRtpHeaderParser } from "./rtpHeaderParser.js";
 import type {
   AudioDirection,
   MediaPeer,
@@ -199,6 +200,7 @@ export class WebRtcConnection implements MediaPeer {
   onRtpSent: ((payload: OpusRtpPayload) => void) | null = null;
 
   constructor(options: PeerOptions = {}, events: WebRtcConnectionEvents = {}) {
+    installRtpHeaderParser();
     this.#events = events;
     this.#negotiationTimeoutMs = options.negotiationTimeoutMs ?? DEFAULT_NEGOTIATION_TIMEOUT_MS;
     this.#opus = assertOpusSettings(options.opus ?? {});
