@@ -45,6 +45,7 @@ import { ReplyOnPause } from "../src/handlers/ReplyOnPause.js";
 import { Stream } from "../src/server/Stream.js";
 import type { TurnEvent } from "../src/server/streamEvents.js";
 import type { LaunchedServer } from "../src/server/streamTypes.js";
+import { seeded } from "../src/testing/prng.js";
 import { TwilioCallSimulator } from "../src/transports/telephone/testing/twilioSimulator.js";
 import { type BenchReport, percentile } from "./report.js";
 
@@ -103,22 +104,10 @@ function excerpt(name: string, x: Int16Array, seconds: number): Clip {
   return { name, samples, onset: on - from };
 }
 
-/** Seeded PRNG (mulberry32) so every run plays the same noise. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** 150 ms bursts: white noise at −20 dBFS, or cough-like (attack 10 ms, decay, low-passed). */
 function noiseBurst(kind: "white" | "cough", seed: number): Clip {
   const n = Math.round(0.15 * RATE);
-  const rand = prng(seed);
+  const rand = seeded(seed);
   const out = new Int16Array(n);
   let lp = 0;
   for (let i = 0; i < n; i++) {
@@ -400,7 +389,7 @@ async function runTransport(
         ? await twilioLink(server)
         : await webrtcLink(server);
   const mic = new Mic(link);
-  const jitter = prng(transport.length * 7919);
+  const jitter = seeded(transport.length * 7919);
   try {
     await sleep(500);
     // 1. interruptions

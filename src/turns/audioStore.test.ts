@@ -1,23 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { seeded } from "../testing/prng.js";
 import { AudioStore } from "./audioStore.js";
-
-/** A small deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("AudioStore", () => {
   it.each([32_768, 64, 1])(
     "slices match a flat copy of everything appended, across trims and compactions (blocks of %i)",
     (blockSize) => {
-      const rnd = prng(7);
+      const rnd = seeded(7);
       const store = new AudioStore(blockSize);
       const all: number[] = [];
       for (let step = 0; step < 3000; step++) {
