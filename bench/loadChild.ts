@@ -2,7 +2,7 @@
  * The common part of the load-generator child processes (b4-load.ts: werift clients; b9-load.ts:
  * Twilio call simulators), started by their capacity benchmarks with `child_process.fork`: the
  * IPC protocol, connecting in batches, one drift-corrected 20 ms send loop per client (spread
- * over the tick and over the audio loop), and the child's own CPU use, event-loop delay and
+ * over the tick and over the audio loop, from the moment each is connected), and the child's own CPU use, event-loop delay and
  * send-tick lateness, so the parent can tell when the load generator, not the server, is the
  * limit. A driver says how to make, connect, feed and count its clients.
  *
@@ -91,26 +91,36 @@ export function runLoadChild<C, S, X>(driver: LoadDriver<C, S, X>): void {
     const { frames, create } = await driver.prepare(m);
     const t0 = performance.now();
     let failed = 0;
-    const connected: C[] = [];
+    let connected = 0;
+    stopPlaying = new AbortController();
+    const signal = stopPlaying.signal;
+    // Each client starts sending as soon as it is connected, as a microphone would: a client
+    // that stays silent for the server's inactivityTimeout (5 s) is taken for dead, which is
+    // what happened to the first batches while 40 or more clients connected. The clients are
+    // spread over the 20 ms tick (packets do not arrive in bursts) and over the loop (turns and
+    // VAD chunks do not line up).
     for (let i = 0; i < m.n; i += driver.connectBatch) {
       const batch = Array.from({ length: Math.min(driver.connectBatch, m.n - i) }, create);
       clients.push(...batch);
       const results = await Promise.allSettled(batch.map((c) => driver.connect(c)));
       results.forEach((r, j) => {
-        if (r.status === "fulfilled") connected.push(batch[j] as C);
-        else failed++;
+        if (r.status === "rejected") {
+          failed++;
+          return;
+        }
+        connected++;
+        const c = batch[j] as C;
+        const k = i + j;
+        playing.push(
+          (async () => {
+            await new Promise((r) => setTimeout(r, (20 * k) / m.n));
+            await play(c, frames, Math.floor((k * frames) / m.n), signal);
+          })(),
+        );
       });
     }
     const connectMs = performance.now() - t0;
-    stopPlaying = new AbortController();
-    const signal = stopPlaying.signal;
-    // Spread the clients over the 20 ms tick (packets do not arrive in bursts) and over the loop
-    // (turns and VAD chunks do not line up).
-    playing = connected.map(async (c, i) => {
-      await new Promise((r) => setTimeout(r, (20 * i) / connected.length));
-      await play(c, frames, Math.floor((i * frames) / connected.length), signal);
-    });
-    send({ type: "started", connected: connected.length, failed, connectMs });
+    send({ type: "started", connected, failed, connectMs });
   }
 
   async function stop(): Promise<void> {
