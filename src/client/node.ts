@@ -184,6 +184,10 @@ export interface PlayAudioOptions {
  *
  * `connect()` takes no media: the audio track is created by the client.
  *
+ * Creating one makes werift, process-wide, parse RTP headers with this library's parser (the same
+ * header objects, less garbage, and a header whose extension runs past its packet is refused
+ * instead of stalling the event loop; see docs/architecture.md, "RTP headers").
+ *
  * @example
  * ```ts
  * const client = new NodeAudioClient({ url: "http://localhost:8000" });
