@@ -56,6 +56,11 @@ export class NegotiationTimeoutError extends InvalidSdpError {
 export const DEFAULT_NEGOTIATION_TIMEOUT_MS = 10_000;
 /** Bound of the peer's own close. */
 const CLOSE_TIMEOUT_MS = 2_000;
+/**
+ * How long close() waits for the peer to acknowledge the close of the data channel before it
+ * closes the peer connection (a peer that is gone never answers).
+ */
+const CHANNEL_CLOSE_WAIT_MS = 500;
 /** Longest accepted SDP line. */
 const MAX_SDP_LINE = 4096;
 /** `m=<media> <port>[/<n>] <proto> <fmt> ...` (RFC 8866 §5.14). */
@@ -426,18 +431,46 @@ export class WebRtcConnection implements MediaPeer {
     for (const text of this.#pendingMessages.splice(0)) channel.send(text);
   }
 
-  /** Closes the peer connection. Idempotent. */
+  /**
+   * Closes the peer connection. Idempotent. The data channel is closed first and its close
+   * acknowledged by the peer (at most {@link CHANNEL_CLOSE_WAIT_MS}): werift sends no DTLS close
+   * alert, so the channel's close is how a client learns that the server ended its session.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#receiving = false;
     this.#closing.abort();
+    await this.#closeChannel();
     try {
       await bounded(this.#pc.close(), CLOSE_TIMEOUT_MS, "close", new AbortController().signal);
     } catch (err) {
       log.debug("close failed", { err });
     }
     this.#events.onStateChange?.("closed");
+  }
+
+  /** Closes an open data channel and waits, bounded, until the peer acknowledged it. */
+  async #closeChannel(): Promise<void> {
+    const channel = this.#channel;
+    if (channel === null || channel.readyState !== "open") return;
+    await new Promise<void>((resolve) => {
+      const subscription = channel.stateChanged.subscribe((state) => {
+        if (state === "closed") done();
+      });
+      const timer = setTimeout(done, CHANNEL_CLOSE_WAIT_MS);
+      function done(): void {
+        clearTimeout(timer);
+        subscription.unSubscribe();
+        resolve();
+      }
+      try {
+        channel.close();
+      } catch (err) {
+        log.debug("closing the data channel failed", { err });
+        done();
+      }
+    });
   }
 
   #bounded<T>(work: Promise<T>, what: string): Promise<T> {
