@@ -17,11 +17,10 @@
  * one core, all threads), the reply start delay (pause_detected → first frame) and the client
  * process' own CPU and send-tick lateness (to tell when the load generator is the limit).
  */
-import { type ChildProcess, execFileSync, fork } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { cpus } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
 import { fixturePath } from "../src/audio/testing/fixtures.js";
 import type { AudioChunk } from "../src/audio/types.js";
 import { ReplyOnPause } from "../src/handlers/ReplyOnPause.js";
@@ -43,6 +42,7 @@ import {
   usageColumns,
   type WindowUsage,
 } from "./cpu.js";
+import { forkLoadChild } from "./loadChild.js";
 import { type BenchReport, percentile } from "./report.js";
 import { installConnectionProbe, isLog, round } from "./rtc-probe.js";
 
@@ -118,70 +118,6 @@ interface StepResult {
   serverPacketsReceived: number;
   /** {@link speedProbe} before and after the step, the faster (ms; higher = slower core). */
   speed: number;
-}
-
-class LoadChild {
-  readonly proc: ChildProcess;
-  #waiters: Array<{ type: FromChild["type"]; resolve: (m: FromChild) => void }> = [];
-  #exited: Promise<void>;
-
-  constructor() {
-    const script = fileURLToPath(new URL("./b4-load.ts", import.meta.url));
-    // Inherit execArgv: under tsx it carries the loader that runs .ts files.
-    this.proc = fork(script, [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-    this.#exited = new Promise((r) =>
-      this.proc.once("exit", (code, signal) => {
-        const message = `exited (code ${code}, signal ${signal})`;
-        for (const w of this.#waiters.splice(0)) w.resolve({ type: "error", message });
-        r();
-      }),
-    );
-    this.proc.on("message", (m: FromChild) => {
-      if (m.type === "error") {
-        for (const w of this.#waiters.splice(0)) w.resolve(m);
-        return;
-      }
-      const i = this.#waiters.findIndex((w) => w.type === m.type);
-      if (i >= 0) this.#waiters.splice(i, 1)[0]?.resolve(m);
-    });
-  }
-
-  send(m: ToChild): void {
-    this.proc.send(m);
-  }
-
-  async request<T extends FromChild["type"]>(
-    m: ToChild,
-    reply: T,
-    timeoutMs: number,
-  ): Promise<Extract<FromChild, { type: T }>> {
-    const answer = new Promise<FromChild>((resolve) =>
-      this.#waiters.push({ type: reply, resolve }),
-    );
-    this.send(m);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`load child: no ${reply} in ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-    });
-    try {
-      const got = await Promise.race([answer, timeout]);
-      if (got.type === "error") throw new Error(`load child: ${got.message}`);
-      return got as Extract<FromChild, { type: T }>;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  async close(): Promise<void> {
-    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
-    if (this.proc.connected) this.send({ type: "exit" });
-    const timer = setTimeout(() => this.proc.kill("SIGKILL"), 5000);
-    await this.#exited;
-    clearTimeout(timer);
-  }
 }
 
 async function sleep(ms: number): Promise<void> {
@@ -273,7 +209,7 @@ export async function run(): Promise<BenchReport> {
     webrtcMediaThreads: MEDIA_THREADS,
   });
   const server = await stream.launch({ port: 0 });
-  const child = new LoadChild();
+  const child = forkLoadChild<ToChild, FromChild>(new URL("./b4-load.ts", import.meta.url));
   const pinnedClient =
     pinnedServer && child.proc.pid !== undefined && pin(child.proc.pid, CLIENT_CPU);
   const loop = monitorEventLoopDelay({ resolution: 1 });

@@ -1,13 +1,7 @@
-/**
- * What the B5 memory benchmark's two parts (b5-memory.ts: RSS per live session; b5-drift.ts:
- * RSS drift over connect/disconnect cycles) share: forced GCs, a settled memory reading, and a
- * load child driven over IPC.
- */
-import { type ChildProcess, fork } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import type { CycleSummary } from "./b5-cycles.js";
+import { forkLoadChild } from "./loadChild.js";
 
 setFlagsFromString("--expose-gc");
 /** `global.gc`, exposed at run time (no `--expose-gc` flag needed on the command line). */
@@ -57,41 +51,12 @@ export interface LoadChild {
 
 /** Forks `script` (resolved against bench/) with an IPC channel; its stdout/stderr are ours. */
 export function loadChild(script: string): LoadChild {
-  const proc: ChildProcess = fork(fileURLToPath(new URL(script, import.meta.url)), [], {
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-  const exited = new Promise<void>((r) => proc.once("exit", () => r()));
+  const child = forkLoadChild<Msg, Msg>(new URL(script, import.meta.url));
   return {
-    request: (m, reply, ms) =>
-      new Promise((resolve, reject) => {
-        const done = (err: Error | null, got?: Msg) => {
-          clearTimeout(timer);
-          proc.off("message", onMessage);
-          if (err) reject(err);
-          else resolve(got as Msg);
-        };
-        const onMessage = (got: Msg) => {
-          if (got.type === "error") done(new Error(`load child: ${String(got.message)}`));
-          else if (got.type === reply) done(null, got);
-        };
-        const timer = setTimeout(() => done(new Error(`load child: no ${reply} in ${ms} ms`)), ms);
-        proc.on("message", onMessage);
-        proc.send(m);
-      }),
-    send(m) {
-      proc.send(m);
-    },
-    listen(fn) {
-      proc.on("message", fn);
-      return () => proc.off("message", fn);
-    },
-    async close() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      if (proc.connected) proc.send({ type: "exit" });
-      const timer = setTimeout(() => proc.kill("SIGKILL"), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
+    request: (m, reply, ms) => child.request(m, reply, ms) as Promise<Msg>,
+    send: child.send,
+    listen: child.listen,
+    close: child.close,
   };
 }
 

@@ -1,38 +1,5 @@
-/**
- * B9 — telephone capacity: how many concurrent phone calls (Twilio Media Streams on
- * `WS /telephone/handler`) one server core carries before output pacing slips. Same method and
- * pass rule as B4.
- *
- * The server (a launched Stream with `ReplyOnPause(echo)`, the shared Silero v6.2 frame VAD in its
- * worker) runs in this process, pinned to CPU 0 with `taskset` (all threads). Per call it decodes
- * 8 kHz µ-law, which `ReplyOnPause` takes at 8 kHz (`receiveRateFor`), runs the VAD (8 → 16 kHz),
- * resamples each turn once to the handler's input rate for the echo, and sends every 20 ms output
- * frame as one µ-law `media` JSON message (the reply resampled to 8 kHz), a `mark` every 5th. The calls are
- * `TwilioCallSimulator`s in a child process (b9-load.ts) pinned to CPU 1; each plays
- * leopard__test__8k_mulaw.wav (5.9 s) plus 2 s of silence in a loop in real time, so every call
- * gets a reply of up to ~5.5 s about every 7.9 s (it plays while the next turn is spoken:
- * ReplyOnPause only interrupts at the next turn's pause). The VAD now and then ends a turn
- * mid-sentence on this 8 kHz audio, so some replies are shorter and some are cut by the next.
- *
- * Metric, measured on the server: per-frame output lateness. Each server socket's `send` is
- * wrapped (the socket is reached from handler code with `getCurrentContext().websocket`; no src
- * class is patched), so every outbound `media` message is timed as it leaves the session's
- * `onAudio` (one message per 20 ms frame). Within one reply (messages since the last gap of more
- * than 200 ms, the session's own re-anchor rule) message k is due at
- * `first message time + max(0, k · 20 − 100) ms`: the session releases telephone output 100 ms
- * ahead of play time, so a reply starts with a burst of 6 frames and is paced after that.
- * Lateness = actual − due. Steps N = 1, 4, 8, 16, 24, … while p99 lateness ≤ 20 ms, then
- * bisection. `B9_STEPS=16,32` overrides the steps, `B9_WARMUP_MS` the warm-up, `B9_SILENCE_MS`
- * the silence in the loop, `B9_INPUT_RATE` the handler's input rate.
- *
- * `B9_PASS=heard` judges a step by what the callers hear instead: no playback underrun in any
- * call and p99 lateness below the send-ahead (100 ms), i.e. every frame reached Twilio before
- * its buffer needed it. The report says which rule it used (id `B9-heard`).
- */
-import { type ChildProcess, fork } from "node:child_process";
 import { cpus } from "node:os";
 import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
 import { fixturePath } from "../src/audio/testing/fixtures.js";
 import type { AudioChunk } from "../src/audio/types.js";
 import { getCurrentContext } from "../src/handlers/context.js";
@@ -52,6 +19,7 @@ import {
   usageColumns,
   type WindowUsage,
 } from "./cpu.js";
+import { forkLoadChild, type LoadChildHandle } from "./loadChild.js";
 import { type BenchReport, percentile } from "./report.js";
 import { round } from "./rtc-probe.js";
 
@@ -116,55 +84,9 @@ interface StepResult {
   speed: number;
 }
 
-/**
- * The B9 load generator process (`b9-load.ts`) and a request/answer helper over its IPC
- * channel (also B11's load).
- */
-export function startLoadChild(): {
-  proc: ChildProcess;
-  send(m: ToChild): void;
-  request<T extends FromChild["type"]>(
-    m: ToChild,
-    reply: T,
-    ms: number,
-  ): Promise<Extract<FromChild, { type: T }>>;
-  close(): Promise<void>;
-} {
-  const script = fileURLToPath(new URL("./b9-load.ts", import.meta.url));
-  // Inherit execArgv: under tsx it carries the loader that runs .ts files.
-  const proc = fork(script, [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-  const exited = new Promise<void>((r) => proc.once("exit", () => r()));
-  const send = (m: ToChild) => proc.send(m);
-  return {
-    proc,
-    send,
-    request: (m, reply, ms) =>
-      new Promise((resolve, reject) => {
-        const done = (err: Error | null, got?: FromChild) => {
-          clearTimeout(timer);
-          proc.off("message", onMessage);
-          proc.off("exit", onExit);
-          if (err) reject(err);
-          else resolve(got as Extract<FromChild, { type: typeof reply }>);
-        };
-        const onMessage = (got: FromChild) => {
-          if (got.type === "error") done(new Error(`load child: ${got.message}`));
-          else if (got.type === reply) done(null, got);
-        };
-        const onExit = () => done(new Error("load child exited"));
-        const timer = setTimeout(() => done(new Error(`load child: no ${reply} in ${ms} ms`)), ms);
-        proc.on("message", onMessage);
-        proc.once("exit", onExit);
-        send(m);
-      }),
-    async close() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      if (proc.connected) send({ type: "exit" });
-      const timer = setTimeout(() => proc.kill("SIGKILL"), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+/** The B9 load generator process (`b9-load.ts`; also B11's load). */
+export function startLoadChild(): LoadChildHandle<ToChild, FromChild> {
+  return forkLoadChild<ToChild, FromChild>(new URL("./b9-load.ts", import.meta.url));
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -14,7 +14,9 @@
  *   child → parent  { type: "stopped", ...LoadStats }
  *   parent → child  { type: "exit" }
  */
+import { type ChildProcess, fork } from "node:child_process";
 import { monitorEventLoopDelay } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
 import { percentile } from "./report.js";
 
 /** Parent → child messages; `S` is what a driver's `start` carries beyond `url` and `n`. */
@@ -175,4 +177,64 @@ export function runLoadChild<C, S, X>(driver: LoadDriver<C, S, X>): void {
     const end = driver.close ?? driver.stop;
     void Promise.allSettled(clients.map((c) => end.call(driver, c))).then(() => process.exit(0));
   });
+}
+
+/** The parent's handle on a load child: its process, one-way messages and request/answer. */
+export interface LoadChildHandle<To, From extends { type: string }> {
+  proc: ChildProcess;
+  send(m: To): void;
+  /** Sends `m` and waits for the first answer of type `reply` (an `error` answer rejects). */
+  request<T extends From["type"]>(m: To, reply: T, ms: number): Promise<Extract<From, { type: T }>>;
+  /** Calls `fn` for every message from the child; returns the unsubscribe. */
+  listen(fn: (m: From) => void): () => void;
+  /** Asks the child to exit, and kills it if it has not after 5 s. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a load child (`script`: b4-load.ts, b9-load.ts, the B5 children) with `child_process.fork`, inheriting
+ * `execArgv` (under tsx it carries the loader that runs .ts files), and returns its handle.
+ */
+export function forkLoadChild<To, From extends { type: string }>(
+  script: URL,
+): LoadChildHandle<To, From> {
+  const proc = fork(fileURLToPath(script), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const exited = new Promise<void>((r) => proc.once("exit", () => r()));
+  const send = (m: To) => proc.send(m as object);
+  return {
+    proc,
+    send,
+    request: (m, reply, ms) =>
+      new Promise((resolve, reject) => {
+        const done = (err: Error | null, got?: From) => {
+          clearTimeout(timer);
+          proc.off("message", onMessage);
+          proc.off("exit", onExit);
+          if (err) reject(err);
+          else resolve(got as Extract<From, { type: typeof reply }>);
+        };
+        const onMessage = (got: From) => {
+          if (got.type === "error") {
+            done(new Error(`load child: ${(got as { message?: string }).message ?? "error"}`));
+          } else if (got.type === reply) done(null, got);
+        };
+        const onExit = (code: number | null, signal: string | null) =>
+          done(new Error(`load child exited (code ${code}, signal ${signal})`));
+        const timer = setTimeout(() => done(new Error(`load child: no ${reply} in ${ms} ms`)), ms);
+        proc.on("message", onMessage);
+        proc.once("exit", onExit);
+        send(m);
+      }),
+    listen(fn) {
+      proc.on("message", fn);
+      return () => proc.off("message", fn);
+    },
+    async close() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      if (proc.connected) proc.send({ type: "exit" });
+      const timer = setTimeout(() => proc.kill("SIGKILL"), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
 }
