@@ -68,12 +68,8 @@ export class OpusPacketizer {
   packets = 0;
 
   constructor(options: OpusPacketizerOptions = {}) {
-    const { complexity, application, bitrate } = options;
-    this.#encoder = new OpusFrameEncoder(OPUS_RATE, {
-      ...(complexity === undefined ? {} : { complexity }),
-      ...(application === undefined ? {} : { application }),
-      ...(bitrate === undefined ? {} : { bitrate }),
-    });
+    // The encoder keeps only its own settings (complexity, application, bitrate) of the options.
+    this.#encoder = new OpusFrameEncoder(OPUS_RATE, options);
     this.#now = options.now ?? (() => performance.now());
     this.#seq = (options.initialSequenceNumber ?? Math.floor(Math.random() * 0x10000)) & 0xffff;
     this.#ts = (options.initialTimestamp ?? Math.floor(Math.random() * 0x1_0000_0000)) >>> 0;
