@@ -98,6 +98,8 @@ async function* echo(audio: AudioChunk) {
 interface ConnState {
   t0: number;
   k: number;
+  /** When the previous frame's packets were handed to werift (ms). */
+  lastSentAt: number;
   /** pause_detected time not yet followed by a reply's first frame. */
   pauseAt: number | null;
 }
@@ -108,6 +110,8 @@ interface StepResult {
   /** The server's CPU, its threads, the machine, the VAD and the probes over the window. */
   usage: WindowUsage;
   lateness: number[];
+  /** Gaps between consecutive frames of a reply handed to werift (ms): the server's own jitter. */
+  sendGaps: number[];
   replyStart: number[];
   pauses: number;
   discontinuities: number;
@@ -162,13 +166,14 @@ export async function run(): Promise<BenchReport> {
   const conns = new Map<WebRtcConnection | ThreadedPeer, ConnState>();
   let measuring = false;
   let lateness: number[] = [];
+  let sendGaps: number[] = [];
   let replyStart: number[] = [];
   let pauses = 0;
   let discontinuities = 0;
   const state = (conn: WebRtcConnection | ThreadedPeer): ConnState => {
     let s = conns.get(conn);
     if (!s) {
-      s = { t0: 0, k: -1, pauseAt: null };
+      s = { t0: 0, k: -1, lastSentAt: 0, pauseAt: null };
       conns.set(conn, s);
     }
     return s;
@@ -189,8 +194,12 @@ export async function run(): Promise<BenchReport> {
         s.k++;
         // With media threads the first frames of a reply go at once, the rest 60 ms early.
         const due = s.t0 + Math.max(0, s.k * 20 - RELEASE_AHEAD_MS);
-        if (measuring) lateness.push(f.releasedAt - due);
+        if (measuring) {
+          lateness.push(f.releasedAt - due);
+          if (f.packets > 0) sendGaps.push(f.sentAt - s.lastSentAt);
+        }
       }
+      if (f.packets > 0) s.lastSentAt = f.sentAt;
       if (s.pauseAt !== null) {
         if (measuring) replyStart.push(f.releasedAt - s.pauseAt);
         s.pauseAt = null;
@@ -232,6 +241,7 @@ export async function run(): Promise<BenchReport> {
     await sleep(WARMUP_MS);
     // --- measured window ---
     lateness = [];
+    sendGaps = [];
     replyStart = [];
     pauses = 0;
     discontinuities = 0;
@@ -261,6 +271,7 @@ export async function run(): Promise<BenchReport> {
       connected: started.connected,
       usage,
       lateness,
+      sendGaps,
       replyStart,
       pauses,
       discontinuities,
@@ -329,6 +340,7 @@ export async function run(): Promise<BenchReport> {
           : null,
       "steal %": r.usage.machine ? round(r.usage.machine.stealPct, 1) : null,
       "client loop p99 ms": c ? round(c.loopP99) : null,
+      "send gap p99 ms": round(percentile(r.sendGaps, 99)),
       "client gap p50 ms": c ? round(c.gapP50) : null,
       "client gap p99 ms": c ? round(c.gapP99) : null,
       "client gap max ms": c ? round(c.gapMax) : null,
@@ -370,6 +382,7 @@ export async function run(): Promise<BenchReport> {
       "client CPU %",
       "client tick p99 ms",
       "client loop p99 ms",
+      "send gap p99 ms",
       "client gap p50 ms",
       "client gap p99 ms",
       "client gap max ms",
@@ -396,6 +409,7 @@ export async function run(): Promise<BenchReport> {
       `each step: connect N clients, ${WARMUP_MS / 1000} s warm-up, ${MEASURE_MS / 1000} s measured; each client loops ${FIXTURE} (2 turns / 6.9 s) in real time, offsets spread over the loop`,
       "lateness: server-side, frame release time − (first frame of the reply + k·20 ms), via a probe on WebRtcConnection.prototype.sendAudio; reply start = pause_detected → first frame released",
       "server CPU % = process CPU time (all threads) / wall time, so 100 % = the one pinned core; client CPU % likewise for the load-generator process",
+      `send gap p99 ms = the server's p99 gap between consecutive frames of a reply whose packets it handed to werift (${MEDIA_THREADS > 0 ? "with media threads: the hand-over to the thread, not the wire" : "the wire, less werift's SRTP and the socket"}): the server's share of the client gap`,
       "in loss % = 1 − RTP packets received by the server / sent by the clients (whole step); out lost pkts = server→client packets the clients' jitter buffers declared lost",
       "re-anchors = frames the session marked as discontinuities in the window (one per reply start or interruption; more than pauses means pacing gaps > 200 ms, which the lateness metric cannot see)",
       "main thread % / busiest other thread % / other threads % = the server process's CPU split by thread (/proc/self/task); the busiest other thread is the VAD worker, or a media thread with B4_MEDIA_THREADS; the rest is V8's GC and compiler helpers, libuv and further workers",
