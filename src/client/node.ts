@@ -40,7 +40,7 @@ import {
   type OpusPacketizerOptions,
   toRtpPacket,
 } from "../transports/webrtc/opusPacketizer.js";
-import { installReceiverFeedbackLookup } from "../transports/webrtc/receiverFeedback.js";
+import { installReceiverFastPaths } from "../transports/webrtc/receiverFastPaths.js";
 import { installRtpHeaderParser } from "../transports/webrtc/rtpHeaderParser.js";
 import type {
   ClientEvents,
@@ -220,7 +220,7 @@ export class NodeAudioClient extends FastRTCClient<NodeAudioClientEvents> {
 
   constructor(options: NodeAudioClientOptions = {}) {
     installRtpHeaderParser();
-    installReceiverFeedbackLookup();
+    installReceiverFastPaths();
     const { jitterBuffer, packetizer, createPeerConnection, ...rest } = options;
     const create = createPeerConnection ?? defaultWeriftPeerConnection;
     super({ ...rest, createPeerConnection: (config) => asPeerConnectionLike(create(config)) });

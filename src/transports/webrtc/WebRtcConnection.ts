@@ -10,7 +10,7 @@ import type { IceCandidateInit } from "./candidate.js";
 import { JitterBuffer } from "./jitterBuffer.js";
 import { assertOpusSettings, type OpusEncoderSettings, OpusStreamDecoder } from "./opus.js";
 import { OpusPacketizer, type OpusRtpPayload, toRtpPacket } from "./opusPacketizer.js";
-import { installReceiverFeedbackLookup } from "./receiverFeedback.js";
+import { installReceiverFastPaths } from "./receiverFastPaths.js";
 import { installRtpHeaderParser } from "./rtpHeaderParser.js";
 import type {
   AudioDirection,
@@ -207,7 +207,7 @@ export class WebRtcConnection implements MediaPeer {
 
   constructor(options: PeerOptions = {}, events: WebRtcConnectionEvents = {}) {
     installRtpHeaderParser();
-    installReceiverFeedbackLookup();
+    installReceiverFastPaths();
     this.#events = events;
     this.#negotiationTimeoutMs = options.negotiationTimeoutMs ?? DEFAULT_NEGOTIATION_TIMEOUT_MS;
     this.#opus = assertOpusSettings(options.opus ?? {});

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { type RTCPFB, RTCRtpReceiver, useNACK, usePLI, useTWCC } from "werift";
 import { seeded } from "../../testing/prng.js";
-import { installReceiverFeedbackLookup, lowestCodecFeedback } from "./receiverFeedback.js";
+import { installReceiverFastPaths, lowestCodecFeedback } from "./receiverFastPaths.js";
+
+type Codec = { payloadType: number; rtcpFeedback: RTCPFB[] };
 
 const GETTERS = ["nackEnabled", "twccEnabled", "pliEnabled"] as const;
 
@@ -15,7 +17,7 @@ const original = Object.fromEntries(
 ) as Record<(typeof GETTERS)[number], () => RTCPFB | undefined>;
 
 /** A receiver-shaped object with a codec table (all the getters read). */
-function withCodecs(codecs: Record<number, { payloadType: number; rtcpFeedback: RTCPFB[] }>) {
+function withCodecs(codecs: Record<number, Codec>) {
   const receiver = Object.create(RTCRtpReceiver.prototype) as RTCRtpReceiver;
   Object.defineProperty(receiver, "codecs", { value: codecs });
   return receiver;
@@ -35,14 +37,14 @@ describe("lowestCodecFeedback", () => {
   });
 });
 
-describe("installReceiverFeedbackLookup", () => {
+describe("installReceiverFastPaths", () => {
   it("answers as werift's getters on random codec tables, and allocates no sorted copy", () => {
-    installReceiverFeedbackLookup();
-    installReceiverFeedbackLookup(); // once per process: a second call changes nothing
+    installReceiverFastPaths();
+    installReceiverFastPaths(); // once per process: a second call changes nothing
     const rand = seeded(7);
     const kinds = [useNACK, usePLI, useTWCC, () => ({ type: "goog-remb" })];
     for (let t = 0; t < 2000; t++) {
-      const codecs: Record<number, { payloadType: number; rtcpFeedback: RTCPFB[] }> = {};
+      const codecs: Record<number, Codec> = {};
       const n = Math.floor(rand() * 4);
       for (let i = 0; i < n; i++) {
         const payloadType = Math.floor(rand() * 128);
@@ -56,5 +58,36 @@ describe("installReceiverFeedbackLookup", () => {
         );
       }
     }
+  });
+
+  it("answers anew after the receiver negotiates codecs again", () => {
+    installReceiverFastPaths();
+    const codecs: Record<number, Codec> = { 111: { payloadType: 111, rtcpFeedback: [] } };
+    const receiver = withCodecs(codecs);
+    expect(receiver.twccEnabled).toBeUndefined();
+    const twcc = useTWCC();
+    receiver.prepareReceive({
+      codecs: [{ payloadType: 96, rtcpFeedback: [twcc] }],
+      encodings: [],
+    } as unknown as Parameters<RTCRtpReceiver["prepareReceive"]>[0]);
+    expect(receiver.twccEnabled).toBe(twcc);
+    expect(original.twccEnabled.call(receiver)).toBe(twcc);
+  });
+
+  it("starts the RTCP loop once; later calls return at once, as werift's did", async () => {
+    installReceiverFastPaths();
+    const receiver = withCodecs({}) as unknown as {
+      rtcpRunning: boolean;
+      stopped: boolean;
+      runRtcp(): Promise<void>;
+    };
+    receiver.rtcpRunning = true;
+    receiver.stopped = false;
+    const a = receiver.runRtcp();
+    expect(a).toBe(receiver.runRtcp());
+    await expect(a).resolves.toBeUndefined();
+    receiver.rtcpRunning = false;
+    receiver.stopped = true;
+    await expect(receiver.runRtcp()).resolves.toBeUndefined();
   });
 });
