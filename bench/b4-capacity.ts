@@ -35,6 +35,7 @@ import { searchCapacity } from "./capacity.js";
 import {
   currentAffinity,
   memoryProbe,
+  ONE_CORE_FLAGS,
   pin,
   serverNodeFlags,
   speedProbe,
@@ -122,6 +123,9 @@ interface StepResult {
   serverPacketsReceived: number;
   /** {@link speedProbe} before and after the step, the faster (ms; higher = slower core). */
   speed: number;
+  /** The server's resident set and V8 heap at the end of the measured window (MiB). */
+  rssMiB: number;
+  heapMiB: number;
 }
 
 async function sleep(ms: number): Promise<void> {
@@ -252,6 +256,7 @@ export async function run(): Promise<BenchReport> {
     child.send({ type: "mark" });
     await sleep(MEASURE_MS);
     const usage = endWindow();
+    const memory = process.memoryUsage();
     measuring = false;
     loop.disable();
     const { cpuPct, machine } = usage;
@@ -279,6 +284,8 @@ export async function run(): Promise<BenchReport> {
       loopP99: loop.percentile(99) / 1e6,
       loopMax: loop.max / 1e6,
       speed,
+      rssMiB: memory.rss / 2 ** 20,
+      heapMiB: memory.heapUsed / 2 ** 20,
       client: clientStats,
       serverPacketsReceived,
     };
@@ -326,6 +333,8 @@ export async function run(): Promise<BenchReport> {
       "speed probe ms": round(r.speed, 2),
       "probe in step ms": round(r.usage.speedDuring.speedMs, 2),
       "memory probe in step ms": round(r.usage.speedDuring.memoryMs, 2),
+      "RSS MiB": round(r.rssMiB, 1),
+      "heap MiB": round(r.heapMiB, 1),
       "reply start p50 ms": round(percentile(r.replyStart, 50)),
       "reply start p99 ms": round(percentile(r.replyStart, 99)),
       "pauses/s": round(r.pauses / (MEASURE_MS / 1000), 2),
@@ -376,6 +385,8 @@ export async function run(): Promise<BenchReport> {
       "speed probe ms",
       "probe in step ms",
       "memory probe in step ms",
+      "RSS MiB",
+      "heap MiB",
       "reply start p50 ms",
       "reply start p99 ms",
       "pauses/s",
@@ -408,13 +419,14 @@ export async function run(): Promise<BenchReport> {
       `handler: ReplyOnPause(echo) with outputSampleRate ${OUTPUT_RATE}; the echo sends back its 48 kHz input, a rate Opus takes, so replies are framed and encoded at 48 kHz without resampling (a handler that emits 24 kHz, as most TTS, is encoded at 24 kHz)`,
       `each step: connect N clients, ${WARMUP_MS / 1000} s warm-up, ${MEASURE_MS / 1000} s measured; each client loops ${FIXTURE} (2 turns / 6.9 s) in real time, offsets spread over the loop`,
       "lateness: server-side, frame release time − (first frame of the reply + k·20 ms), via a probe on WebRtcConnection.prototype.sendAudio; reply start = pause_detected → first frame released",
+      "RSS MiB / heap MiB = the server process's resident set and V8 heap in use at the end of the measured window (not after a GC: what the sessions cost with the GC's own headroom; B5 measures memory after forced GCs)",
       "server CPU % = process CPU time (all threads) / wall time, so 100 % = the one pinned core; client CPU % likewise for the load-generator process",
       `send gap p99 ms = the server's p99 gap between consecutive frames of a reply whose packets it handed to werift (${MEDIA_THREADS > 0 ? "with media threads: the hand-over to the thread, not the wire" : "the wire, less werift's SRTP and the socket"}): the server's share of the client gap`,
       "in loss % = 1 − RTP packets received by the server / sent by the clients (whole step); out lost pkts = server→client packets the clients' jitter buffers declared lost",
       "re-anchors = frames the session marked as discontinuities in the window (one per reply start or interruption; more than pauses means pacing gaps > 200 ms, which the lateness metric cannot see)",
       "main thread % / busiest other thread % / other threads % = the server process's CPU split by thread (/proc/self/task); the busiest other thread is the VAD worker, or a media thread with B4_MEDIA_THREADS; the rest is V8's GC and compiler helpers, libuv and further workers",
       "VAD frames/run = frames the shared frame VAD evaluated per model run (its batch size) in the window; VAD model µs/frame = the worker's time in the model per frame (no messaging)",
-      `server node flags: ${serverNodeFlags()} (\`npm run bench:one-core\` runs it with --single-threaded-gc --max-semi-space-size=8; \`node <flags> --import tsx bench/run.ts\` with others)`,
+      `server node flags: ${serverNodeFlags()} (\`npm run bench:one-core\` runs it with ${ONE_CORE_FLAGS}; \`node <flags> --import tsx bench/run.ts\` with others)`,
       "probe in step ms = the same work, an eighth of it every 500 ms on the main thread during the measured window, scaled: the fastest sample (the core's speed while the sessions ran)",
       "memory probe in step ms = one read per 64-byte line of a 64 MB array, every 2 s during the window, the fastest (about 3 ms uncontended): other tenants' memory traffic, which the compute probe cannot see",
       "speed probe ms = a fixed piece of work timed on the server's core before and after the step with no session connected (the faster; each best of 3; about 3.5 ms when the host runs the VM at full speed): a step with a higher figure ran on a slower core, not slower code",

@@ -12,6 +12,7 @@ import { searchCapacity } from "./capacity.js";
 import {
   currentAffinity,
   memoryProbe,
+  ONE_CORE_FLAGS,
   pin,
   serverNodeFlags,
   speedProbe,
@@ -360,7 +361,7 @@ export async function run(): Promise<BenchReport> {
       "re-anchors = replies started (plus pacing gaps > 200 ms, which the lateness metric cannot see); clears = `clear` messages sent: real interruptions only (a new turn while a reply is still playing, e.g. when the VAD splits a sentence)",
       "main thread % / VAD worker % / other threads % = the server process's CPU split by thread (/proc/self/task): the main thread, the busiest other thread (the VAD worker running the model) and the rest (V8's GC and compiler helpers, libuv)",
       "VAD frames/run = frames the shared frame VAD evaluated per model run (its batch size) in the window; VAD model µs/frame = the worker's time in the model per frame (no messaging)",
-      `server node flags: ${serverNodeFlags()} (\`npm run bench:one-core\` runs it with --single-threaded-gc --max-semi-space-size=8; \`node <flags> --import tsx bench/run.ts\` with others)`,
+      `server node flags: ${serverNodeFlags()} (\`npm run bench:one-core\` runs it with ${ONE_CORE_FLAGS}; \`node <flags> --import tsx bench/run.ts\` with others)`,
       "probe in step ms = the same work, an eighth of it every 500 ms on the main thread during the measured window, scaled: the fastest sample (the core's speed while the calls ran)",
       "memory probe in step ms = one read per 64-byte line of a 64 MB array, every 2 s during the window, the fastest (about 3 ms uncontended): other tenants' memory traffic, which the compute probe cannot see",
       "speed probe ms = a fixed piece of work timed on the server's core before and after the step with no session connected (the faster; each best of 3; about 3.5 ms when the host runs the VM at full speed): a step with a higher figure ran on a slower core, not slower code",

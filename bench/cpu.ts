@@ -167,6 +167,18 @@ export function probeDuring(everyMs = 500): () => { speedMs: number; memoryMs: n
 }
 
 /**
+ * The Node flags docs/deployment.md recommends for one process per core, which
+ * `npm run bench:one-core` runs the benchmarks with (keep the two the same).
+ *
+ * @example
+ * ```ts
+ * notes.push(`npm run bench:one-core runs it with ${ONE_CORE_FLAGS}`);
+ * ```
+ */
+export const ONE_CORE_FLAGS =
+  "--single-threaded-gc --max-semi-space-size=8 --heap-growing-percent=200";
+
+/**
  * The Node and V8 flags this process runs with that change how it performs (`--max-semi-space-size=8`
  * and the like; the tsx loader flags are left out), for the report: "none" when there are none.
  *
