@@ -526,7 +526,8 @@ export class WebRtcConnection implements MediaPeer {
         if (out.kind === "lost") pcm = decoder.conceal();
         else {
           try {
-            pcm = decoder.decode(out.item);
+            // Reused per packet: every onAudio consumer converts or copies it before returning.
+            pcm = decoder.decodeReused(out.item);
           } catch (err) {
             log.debug("dropping an undecodable Opus packet", { err });
             continue;

@@ -1,4 +1,5 @@
 import { Decoder, Encoder } from "@evan/opus";
+import { opusNative } from "./opusNative.js";
 
 /** Opus always runs at 48 kHz on WebRTC (RFC 7587); 20 ms is 960 samples per channel. */
 export const OPUS_RATE = 48_000;
@@ -154,14 +155,31 @@ const PLC_PACKET = new Uint8Array([0x08]);
  */
 export class OpusStreamDecoder {
   readonly #decoder = new Decoder({ channels: 2, sample_rate: OPUS_RATE });
+  /** The array {@link decodeReused} fills (one per decoder; a new one when a packet is longer). */
+  #reused: Int16Array = new Int16Array(0);
 
   /**
-   * Decodes one packet payload.
+   * Decodes one packet payload into a new array.
    *
    * @throws Error when the payload is not valid Opus (the caller drops the packet).
    */
   decode(payload: Uint8Array): Int16Array {
     return toInt16(this.#decoder.decode(payload));
+  }
+
+  /**
+   * As {@link decode}, into an array this decoder reuses: valid until its next
+   * `decodeReused`, so read or copy it before then. Allocates nothing per packet where
+   * `@evan/opus` runs natively; its WebAssembly build still makes a new array.
+   *
+   * @throws Error when the payload is not valid Opus (the caller drops the packet).
+   */
+  decodeReused(payload: Uint8Array): Int16Array {
+    if (opusNative === null) return this.decode(payload);
+    const pcm = opusNative.decode(this.#decoder, payload);
+    if (this.#reused.length !== pcm.length) this.#reused = new Int16Array(pcm.length);
+    this.#reused.set(pcm);
+    return this.#reused;
   }
 
   /** 20 ms of concealment audio for one lost packet (stereo, 48 kHz, interleaved). */
@@ -232,7 +250,9 @@ export class OpusFrameEncoder {
     if (frame.length !== this.frameSize) {
       throw new RangeError(`Opus frames must be ${this.frameSize} samples, got ${frame.length}`);
     }
-    return this.#encoder.encode(frame);
+    if (opusNative === null) return this.#encoder.encode(frame);
+    // Copied out of the binding's shared buffer into Node's buffer pool: no ArrayBuffer of its own.
+    return Buffer.from(opusNative.encode(this.#encoder, frame));
   }
 }
 

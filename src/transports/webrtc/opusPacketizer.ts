@@ -87,7 +87,8 @@ export class OpusPacketizer {
       ? floatToInt16Rounded(this.#resampler.process(audioToFloat32(samples)))
       : samples;
     const out: OpusRtpPayload[] = [];
-    for (const frame of this.#framer.push(input)) out.push(this.#packet(frame));
+    // Views: each frame is encoded here and now, and nothing keeps it.
+    for (const frame of this.#framer.pushViews(input)) out.push(this.#packet(frame));
     return out;
   }
 

@@ -44,7 +44,10 @@ export type AudioDirection = "sendrecv" | "recvonly" | "sendonly" | "inactive";
  * ```
  */
 export interface WebRtcConnectionEvents {
-  /** 20 ms of decoded inbound audio: 48 kHz stereo int16, interleaved (1920 values). */
+  /**
+   * 20 ms of decoded inbound audio: 48 kHz stereo int16, interleaved (1920 values). The array is
+   * reused for the next packet: convert or copy it before returning (`Session.pushAudio` does).
+   */
   onAudio?(pcm: Int16Array): void;
   /** The client announced a data channel (the latest one replaces earlier ones). */
   onDataChannel?(label: string): void;
