@@ -386,6 +386,14 @@ export class FirKernel {
   }
 
   /**
+   * `count` outputs of {@link run} at `at` as a view of the kernel's memory (no copy): valid
+   * until the kernel's next call on this thread.
+   */
+  viewFloat(at: number, count: number): Float32Array {
+    return this.#heap.subarray(at, at + count);
+  }
+
+  /**
    * `count` outputs of {@link run} at `at` as int16 (`Math.round(x · 32768)`, clipped: see
    * `roundToInt16`), read
    * straight from the kernel's memory: no float array in between.

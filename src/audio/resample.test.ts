@@ -72,6 +72,31 @@ describe("StreamingResampler", () => {
     expect(rs.flush().length).toBe(0);
   });
 
+  it("processTransient gives process's outputs, from float or int16 input, without a new array per call", () => {
+    for (const [from, to, quality] of [
+      [48000, 16000, "fast"],
+      [8000, 16000, "fast"],
+      [16000, 16000, "high"],
+    ] as const) {
+      const a = new StreamingResampler(from, to, { quality });
+      const b = new StreamingResampler(from, to, { quality });
+      const c = new StreamingResampler(from, to, { quality });
+      const x = noise(from / 50 / 2 + 7, 3);
+      for (let k = 0; k < 40; k++) {
+        const chunk = x.subarray(0, x.length - (k % 5));
+        const ints = floatToInt16Rounded(chunk);
+        const want = Float32Array.from(a.process(Float32Array.from(ints, (v) => v / 32768)));
+        // Copied at once, as a caller must: the next call may reuse the memory.
+        const fromInts = Float32Array.from(b.processTransient(ints));
+        const fromFloats = Float32Array.from(
+          c.processTransient(Float32Array.from(ints, (v) => v / 32768)),
+        );
+        expect(fromInts, `${from}→${to} call ${k}`).toEqual(want);
+        expect(fromFloats, `${from}→${to} call ${k}`).toEqual(want);
+      }
+    }
+  });
+
   it("48k→16k passband is flat within ±0.1 dB up to 0.8 × output Nyquist", () => {
     for (const f of [50, 440, 1000, 3000, 5000, 6000, 6400]) {
       expect(Math.abs(db(response(48000, 16000, f)))).toBeLessThan(0.1);

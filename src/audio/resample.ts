@@ -310,6 +310,40 @@ export class StreamingResampler {
   }
 
   /**
+   * As {@link process}, for a caller that copies the outputs before it resamples anything else:
+   * int16 input is read as `audioToFloat32` would scale it (÷ 32768) without a float copy, and
+   * with the WebAssembly kernel the result is a view of the kernel's memory, which the next
+   * resampler call on this thread (of any resampler) overwrites. No array is made per call there.
+   *
+   * @example
+   * ```ts
+   * const down = new StreamingResampler(48000, 16000, { quality: "fast" });
+   * frame.set(down.processTransient(pcm48k)); // copied at once
+   * ```
+   * @throws TypeError if `input` is neither a Float32Array nor an Int16Array.
+   */
+  processTransient(input: Float32Array | Int16Array): Float32Array {
+    if (!(input instanceof Int16Array)) assertFloat32(input);
+    const d = this.#d;
+    if (!d) {
+      // (Not convert.ts's audioToFloat32: the browser client bundles this file without it.)
+      if (!(input instanceof Int16Array)) return input;
+      const out = new Float32Array(input.length);
+      for (let i = 0; i < input.length; i++) out[i] = (input[i] as number) / 32768;
+      return out;
+    }
+    const count = this.#feed(input, d);
+    const bank = d.bank;
+    const kernel = bank && count > 0 ? getFirKernel() : null;
+    const out =
+      bank && kernel
+        ? kernel.viewFloat(this.#runKernel(kernel, bank, count), count)
+        : this.#run(count);
+    this.#compact();
+    return out;
+  }
+
+  /**
    * As {@link process}, with the outputs as int16 (`Math.round(x · 32768)`, clipped: the same as
    * `floatToInt16Rounded(process(input))`) and, with the WebAssembly kernel, no float array in
    * between. Int16 input is read as `audioToFloat32` would scale it (÷ 32768), without a copy.

@@ -495,9 +495,8 @@ class SileroFrameVadStream implements FrameVadStream {
     // the wire samples it was made from: resample those, once, instead of undoing the first step.
     const source = layout === "stereo" ? undefined : sourceAudioOf(samples);
     const rate = source ? source[0] : chunkRate;
-    const mono = source
-      ? source[1]
-      : audioToFloat32(layout === "stereo" ? downmixToMono(samples, 2) : samples);
+    // Int16 goes to the resampler as it is (it scales as audioToFloat32 would, without a copy).
+    const mono = source ? source[1] : layout === "stereo" ? downmixToMono(samples, 2) : samples;
     const out: Float32Array<ArrayBuffer>[] = [];
     if (rate !== this.#rate) {
       // A new input rate: the old filter's tail first, then a new resampler.
@@ -509,7 +508,11 @@ class SileroFrameVadStream implements FrameVadStream {
           : new StreamingResampler(rate, FRAME_VAD_RATE, { quality: "fast" });
       this.#skip = this.#resampler?.delaySamples ?? 0;
     }
-    this.#append(this.#resampler === null ? mono : this.#resampler.process(mono), out);
+    // #append copies the resampled samples at once, so they may be the kernel's own memory.
+    this.#append(
+      this.#resampler === null ? audioToFloat32(mono) : this.#resampler.processTransient(mono),
+      out,
+    );
     return out;
   }
 
