@@ -107,12 +107,12 @@ const SPECIFIC: Array<[string, (f: CallFrame) => boolean]> = [
     (f) => f.url.includes("src/audio/resample") || /fastrtc_resample_fir/.test(f.functionName),
   ],
   [
-    "Opus (wasm + wrapper)",
+    "Opus (native or wasm, and its wrapper)",
     (f) =>
       f.url.startsWith("wasm://") ||
       (f.url === "" && f.functionName === "decoder") ||
       f.url.includes("@evan/opus") ||
-      /transports\/webrtc\/opus(Packetizer)?\.ts/.test(f.url),
+      /transports\/webrtc\/opus(Packetizer|Native)?\.ts/.test(f.url),
   ],
   ["µ-law (g711)", (f) => f.url.includes("src/audio/g711") || f.url.includes("muLawOutput")],
   ["echo guard", (f) => f.url.includes("turns/echoGuard")],
